@@ -1,0 +1,41 @@
+{
+  "variables": {
+    "de_core": "<!@(node -p \"require('./native/sources.json').core.join(' ')\")",
+    "de_cpu": "<!@(node -p \"require('./native/sources.json').cpu.join(' ')\")",
+    "de_cpu_avx2": "<!@(node -p \"require('./native/sources.json').cpu_avx2.join(' ')\")",
+    "de_addon": "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"
+  },
+  "target_defaults": {
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+    "defines": [
+      "NAPI_VERSION=8",
+      "NAPI_CPP_EXCEPTIONS",
+      "NODE_ADDON_API_DISABLE_DEPRECATED",
+      "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
+    ],
+    "cflags!": ["-fno-exceptions"],
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fvisibility=hidden", "-fexceptions"],
+    "xcode_settings": {
+      "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+      "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fvisibility=hidden"]
+    }
+  },
+  "targets": [
+    {
+      "target_name": "de_cpu_avx2",
+      "type": "static_library",
+      "sources": ["<@(de_cpu_avx2)"],
+      "conditions": [
+        ["target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"], "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] } }]
+      ]
+    },
+    {
+      "target_name": "dropout_ensemble",
+      "sources": ["<@(de_core)", "<@(de_cpu)", "<@(de_addon)"],
+      "dependencies": ["de_cpu_avx2"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Builds the native addon with no download: cmake-js from CMakeLists.txt when cmake is on PATH
+// (the build that also carries the CUDA backend and the C++ tests), else node-gyp from binding.gyp.
+// Usage: node scripts/build-addon.mjs [--cmake | --gyp] [--debug]
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const args = new Set(process.argv.slice(2));
+const jobs = String(Math.max(1, Math.min(4, (await import('node:os')).availableParallelism())));
+
+function run(cmd, argv, env = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status === 0;
+}
+
+function haveCmake() {
+  const r = spawnSync('cmake', ['--version'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function buildCmake() {
+  const cli = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
+  const cuda = process.env.DE_CUDA ?? 'AUTO';
+  return run(process.execPath, [cli, 'compile', '--out', 'build-cmake', '--parallel', jobs,
+    `--CDDE_CUDA=${cuda}`, ...(args.has('--debug') ? ['--debug'] : [])]);
+}
+
+function buildGyp() {
+  const cli = join(dirname(require.resolve('node-gyp/package.json')), 'bin', 'node-gyp.js');
+  return run(process.execPath, [cli, 'rebuild', '--jobs', jobs, ...(args.has('--debug') ? ['--debug'] : [])]);
+}
+
+let ok;
+if (args.has('--gyp') || process.env.DE_BUILD === 'gyp') ok = buildGyp();
+else if (args.has('--cmake') || process.env.DE_BUILD === 'cmake') ok = buildCmake();
+else ok = haveCmake() ? buildCmake() : buildGyp();
+if (!ok) {
+  console.error('dropout-ensemble: the native addon failed to build (see the compiler output above).');
+  process.exit(1);
+}

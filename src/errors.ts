@@ -1,0 +1,130 @@
+// The error hierarchy of dropout-ensemble. Every error the library throws or rejects with is one of
+// these (or a plain TypeError/RangeError subclass below), each with a stable `code`.
+//
+//   code                     class                 when
+//   ERR_INVALID_ARGUMENT     InvalidArgumentError  wrong type, typed-array kind, length, NaN/Infinity, unknown option
+//   ERR_OUT_OF_RANGE         OutOfRangeError       a number outside its allowed range (keep ∉ [0,1], size too large…)
+//   ERR_BUSY                 BusyError             the network is training or sampling
+//   ERR_ABORTED              AbortError            an AbortSignal fired
+//   ERR_CORRUPT              CorruptFileError      a model, checkpoint or IDX file failed validation
+//   ERR_UNSUPPORTED          UnsupportedError      a backend or feature not built or not usable here
+//   ERR_OUT_OF_MEMORY        OutOfMemoryError      native allocation failed
+//   ERR_NATIVE_MISSING       NativeLoadError       the native addon could not be loaded
+//   ERR_INTERNAL             InternalError         a bug: please report it
+
+export type ErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_BUSY'
+  | 'ERR_ABORTED'
+  | 'ERR_CORRUPT'
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_OUT_OF_MEMORY'
+  | 'ERR_NATIVE_MISSING'
+  | 'ERR_INTERNAL';
+
+export interface DropoutEnsembleError extends Error {
+  readonly code: ErrorCode;
+}
+
+/** Wrong type, typed-array kind, length, non-finite value or unknown option. A TypeError. */
+export class InvalidArgumentError extends TypeError implements DropoutEnsembleError {
+  readonly code = 'ERR_INVALID_ARGUMENT' as const;
+  override name = 'InvalidArgumentError';
+}
+
+/** A number outside its allowed range. A RangeError. */
+export class OutOfRangeError extends RangeError implements DropoutEnsembleError {
+  readonly code = 'ERR_OUT_OF_RANGE' as const;
+  override name = 'OutOfRangeError';
+}
+
+/** The network is busy with another asynchronous operation. */
+export class BusyError extends Error implements DropoutEnsembleError {
+  readonly code = 'ERR_BUSY' as const;
+  override name = 'BusyError';
+}
+
+/** The operation was aborted through its AbortSignal. */
+export class AbortError extends Error implements DropoutEnsembleError {
+  readonly code = 'ERR_ABORTED' as const;
+  override name = 'AbortError';
+}
+
+/** A file or buffer failed validation (truncated, wrong magic, bad checksum, inconsistent sizes). */
+export class CorruptFileError extends Error implements DropoutEnsembleError {
+  readonly code = 'ERR_CORRUPT' as const;
+  override name = 'CorruptFileError';
+}
+
+/** A backend or feature that is not built or cannot be used on this machine. */
+export class UnsupportedError extends Error implements DropoutEnsembleError {
+  readonly code = 'ERR_UNSUPPORTED' as const;
+  override name = 'UnsupportedError';
+}
+
+/** Native memory could not be allocated. A RangeError. */
+export class OutOfMemoryError extends RangeError implements DropoutEnsembleError {
+  readonly code = 'ERR_OUT_OF_MEMORY' as const;
+  override name = 'OutOfMemoryError';
+}
+
+/** The native addon is missing or failed to load. */
+export class NativeLoadError extends Error implements DropoutEnsembleError {
+  readonly code = 'ERR_NATIVE_MISSING' as const;
+  override name = 'NativeLoadError';
+}
+
+/** An invariant broke inside the library. */
+export class InternalError extends Error implements DropoutEnsembleError {
+  readonly code = 'ERR_INTERNAL' as const;
+  override name = 'InternalError';
+}
+
+const byCode: Record<ErrorCode, new (message: string) => Error> = {
+  ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  ERR_OUT_OF_RANGE: OutOfRangeError,
+  ERR_BUSY: BusyError,
+  ERR_ABORTED: AbortError,
+  ERR_CORRUPT: CorruptFileError,
+  ERR_UNSUPPORTED: UnsupportedError,
+  ERR_OUT_OF_MEMORY: OutOfMemoryError,
+  ERR_NATIVE_MISSING: NativeLoadError,
+  ERR_INTERNAL: InternalError,
+};
+
+/**
+ * Turns an error raised by the addon (an Error whose `code` is one of the codes above) into the
+ * matching class, keeping the message. The stack is the caller's, which is where the user looks.
+ */
+export function fromNative(e: unknown): Error {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code in byCode) {
+      if ((e as { name?: string }).name !== 'Error') return e; // already typed
+      const Ctor = byCode[code as ErrorCode];
+      const typed = new Ctor(e.message);
+      return typed;
+    }
+    return e;
+  }
+  return new InternalError(String(e));
+}
+
+/** Runs a synchronous native call, mapping its errors. */
+export function callNative<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Awaits a native Promise, mapping its rejection. */
+export async function awaitNative<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw fromNative(e);
+  }
+}

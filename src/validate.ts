@@ -1,0 +1,148 @@
+// The one validation helper (after sharp's lib/is.mjs): every public entry point checks its
+// arguments here before anything reaches native code. Messages name the parameter, what was
+// expected and what came: `maskedMatmul: m must be an integer >= 1, got 2.5`.
+import { InvalidArgumentError, OutOfRangeError } from './errors.js';
+
+/** Largest element count of any single array the library will allocate (2^31 − 1 floats = 8 GiB). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length: number }).length ?? v.byteLength})`;
+  if (Array.isArray(v)) return `Array(${v.length})`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'object') return (v as object).constructor?.name === 'Object' ? 'an object' : `a ${(v as object).constructor?.name ?? 'object'}`;
+  return typeof v;
+}
+
+export function invalid(where: string, name: string, expected: string, got: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(`${where}: ${name} must be ${expected}, got ${describe(got)}`);
+}
+
+export function outOfRange(where: string, name: string, expected: string, got: unknown): OutOfRangeError {
+  return new OutOfRangeError(`${where}: ${name} must be ${expected}, got ${describe(got)}`);
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** An options object (or undefined → {}), with no keys outside `allowed`: a typo is an error. */
+export function checkOptions<T extends object>(where: string, name: string, v: unknown, allowed: readonly string[]): Partial<T> {
+  if (v === undefined) return {};
+  if (!isPlainObject(v)) throw invalid(where, name, 'an object', v);
+  for (const key of Object.keys(v)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidArgumentError(`${where}: unknown option ${JSON.stringify(key)} in ${name} (allowed: ${allowed.join(', ')})`);
+    }
+  }
+  return v as Partial<T>;
+}
+
+export function checkInteger(where: string, name: string, v: unknown, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(where, name, `an integer >= ${min}`, v);
+  if (v < min || v > max) throw outOfRange(where, name, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`, v);
+  return v;
+}
+
+export function checkNumber(where: string, name: string, v: unknown, min = -Infinity, max = Infinity, opts: { minExclusive?: boolean; maxExclusive?: boolean } = {}): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(where, name, 'a finite number', v);
+  const lowOk = opts.minExclusive ? v > min : v >= min;
+  const highOk = opts.maxExclusive ? v < max : v <= max;
+  if (!lowOk || !highOk) {
+    const lb = min === -Infinity ? '' : `${opts.minExclusive ? '>' : '>='} ${min}`;
+    const hb = max === Infinity ? '' : `${opts.maxExclusive ? '<' : '<='} ${max}`;
+    throw outOfRange(where, name, `a number ${[lb, hb].filter(Boolean).join(' and ')}`, v);
+  }
+  return v;
+}
+
+/** A keep probability p = P(δ = 1), in [0, 1]. */
+export function checkKeep(where: string, name: string, v: unknown): number {
+  return checkNumber(where, name, v, 0, 1);
+}
+
+export function checkBoolean(where: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw invalid(where, name, 'a boolean', v);
+  return v;
+}
+
+export function checkEnum<T extends string>(where: string, name: string, v: unknown, values: readonly T[]): T {
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+    throw invalid(where, name, `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`, v);
+  }
+  return v as T;
+}
+
+export function checkFunction(where: string, name: string, v: unknown): (...args: never[]) => unknown {
+  if (typeof v !== 'function') throw invalid(where, name, 'a function', v);
+  return v as (...args: never[]) => unknown;
+}
+
+export function checkAbortSignal(where: string, name: string, v: unknown): AbortSignal {
+  if (!(v instanceof AbortSignal)) throw invalid(where, name, 'an AbortSignal', v);
+  return v;
+}
+
+/** A seed: an integer in [0, 2^53). Returned as a number; the addon splits it into two words. */
+export function checkSeed(where: string, name: string, v: unknown): number {
+  return checkInteger(where, name, v, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** Size product with overflow and absurdity checks, before any allocation. */
+export function checkElementCount(where: string, what: string, ...dims: number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  if (!Number.isSafeInteger(n) || n > MAX_ELEMENTS) {
+    throw new OutOfRangeError(`${where}: ${what} would hold ${dims.join(' × ')} = ${n} elements, more than the limit of ${MAX_ELEMENTS}`);
+  }
+  return n;
+}
+
+type TypedCtor = Float32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
+
+export function checkTypedArray<C extends TypedCtor>(where: string, name: string, v: unknown, ctor: C, length?: number): InstanceType<C> {
+  if (!(v instanceof ctor)) throw invalid(where, name, `a ${ctor.name}`, v);
+  const arr = v as InstanceType<C>;
+  if (length !== undefined && arr.length !== length) {
+    throw new InvalidArgumentError(`${where}: ${name} must have length ${length}, got ${ctor.name}(${arr.length})`);
+  }
+  return arr;
+}
+
+/** Every element finite (no NaN / ±Infinity). */
+export function checkFinite(where: string, name: string, arr: Float32Array | Float64Array): void {
+  for (let i = 0; i < arr.length; i++) {
+    const x = arr[i]!;
+    if (x - x !== 0) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be finite, got ${describe(x)}`);
+  }
+}
+
+export function checkFloat32(where: string, name: string, v: unknown, length?: number, finite = true): Float32Array {
+  const a = checkTypedArray(where, name, v, Float32Array, length);
+  if (finite) checkFinite(where, name, a);
+  return a;
+}
+
+/** A 0/1 byte mask. */
+export function checkMask(where: string, name: string, v: unknown, length: number): Uint8Array {
+  const a = checkTypedArray(where, name, v, Uint8Array, length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! > 1) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be 0 or 1, got ${a[i]}`);
+  }
+  return a;
+}
+
+/** Keep probabilities: a number for all, or a Float32Array of `length` values, each in [0, 1]. */
+export function checkKeepArray(where: string, name: string, v: unknown, length: number): number | Float32Array {
+  if (typeof v === 'number') return checkKeep(where, name, v);
+  const a = checkTypedArray(where, name, v, Float32Array, length);
+  for (let i = 0; i < a.length; i++) checkKeep(where, `${name}[${i}]`, a[i]);
+  return a;
+}

@@ -16,7 +16,7 @@ class MomentAccumulator {
  public:
   // bins = 0: no histogram. [lo, hi) is split into `bins` equal bins; values outside go to the
   // first / last bin (clamped), NaN is not counted in the histogram.
-  explicit MomentAccumulator(int64_t neurons, int bins = 64, double lo = 0.0, double hi = 1.0);
+  explicit MomentAccumulator(int64_t neurons, int bins = 64, double lo = 0.0, double hi = 1.0, bool logs = true);
 
   // values: rows x neurons, leading dimension ld. logits (optional, same shape, leading dimension
   // ldLogit): z with O = σ(z) (for a logistic unit 1/(1+c·e^(−λS)), z = λS − ln c); when given,

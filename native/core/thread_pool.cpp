@@ -1,32 +1,77 @@
+// The pool hands out task indices from an atomic counter. Each job is given only to the helpers it
+// needs (a ticket per worker), and helpers spin briefly before sleeping: a batch-100 product lasts
+// about a millisecond, and a futex wake-up costs tens of microseconds, so back-to-back jobs of a
+// training loop should find their helpers awake.
 #include "core/thread_pool.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace de {
+
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+// Spins until done() or about `micros` microseconds have passed; returns done().
+template <class Pred>
+bool spin_until(Pred done, int micros) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= until) return done();
+  }
+}
+
+constexpr int kWorkerSpinMicros = 200;  // helpers wait this long for the next job before sleeping
+constexpr int kCallerSpinMicros = 50;   // the caller waits this long for stragglers before sleeping
+
+struct alignas(64) Ticket {
+  std::atomic<uint64_t> job{0};
+};
+
+}  // namespace
 
 struct ThreadPool::Impl {
   int size = 1;
   std::vector<std::thread> workers;
-  std::mutex jobMutex;  // one job at a time per pool
+  std::unique_ptr<Ticket[]> tickets;  // tickets[w]: the last job handed to worker w
+  std::mutex jobMutex;                // one job at a time per pool
 
-  std::mutex m;
+  std::mutex m;                       // guards sleeping on the two condition variables
   std::condition_variable wake, done;
-  uint64_t generation = 0;
-  bool stopping = false;
+  std::atomic<int> sleepers{0};       // helpers inside wake.wait (or about to be)
+  std::atomic<bool> callerSleeping{false};
+  std::atomic<bool> stopping{false};
+
+  // The current job; written before the tickets are published, read after they are seen.
   const std::function<void(int64_t, int)>* fn = nullptr;
   int64_t tasks = 0;
-  int active = 0;        // threads taking part in the current job, caller included
-  int finished = 0;      // helpers that finished the current job
+  uint64_t jobId = 0;
   std::atomic<int64_t> next{0};
+  std::atomic<int> finished{0};
 
   void drain(int worker) {
     for (;;) {
-      int64_t t = next.fetch_add(1, std::memory_order_relaxed);
+      const int64_t t = next.fetch_add(1, std::memory_order_relaxed);
       if (t >= tasks) break;
       (*fn)(t, worker);
     }
@@ -34,33 +79,38 @@ struct ThreadPool::Impl {
 
   void loop(int worker) {
     uint64_t seen = 0;
+    std::atomic<uint64_t>& ticket = tickets[worker].job;
+    // seq_cst loads pair with the caller's seq_cst ticket store / sleepers load (no lost wake-up).
+    auto ready = [&] { return ticket.load() != seen || stopping.load(); };
     for (;;) {
-      {
+      if (!spin_until(ready, kWorkerSpinMicros)) {
         std::unique_lock<std::mutex> lk(m);
-        wake.wait(lk, [&] { return stopping || generation != seen; });
-        if (stopping) return;
-        seen = generation;
-        if (worker >= active) continue;  // not needed for this job
+        sleepers.fetch_add(1);
+        wake.wait(lk, ready);
+        sleepers.fetch_sub(1);
       }
+      if (stopping.load()) return;
+      seen = ticket.load(std::memory_order_acquire);
       drain(worker);
-      {
+      finished.fetch_add(1);  // seq_cst: pairs with callerSleeping below
+      if (callerSleeping.load()) {
         std::lock_guard<std::mutex> lk(m);
-        ++finished;
+        done.notify_one();
       }
-      done.notify_one();
     }
   }
 };
 
 ThreadPool::ThreadPool(int threads) : impl_(new Impl) {
   impl_->size = std::max(1, threads);
+  impl_->tickets.reset(new Ticket[impl_->size]);
   for (int w = 1; w < impl_->size; ++w) impl_->workers.emplace_back([this, w] { impl_->loop(w); });
 }
 
 ThreadPool::~ThreadPool() {
+  impl_->stopping.store(true);
   {
     std::lock_guard<std::mutex> lk(impl_->m);
-    impl_->stopping = true;
   }
   impl_->wake.notify_all();
   for (auto& t : impl_->workers) t.join();
@@ -76,21 +126,28 @@ void ThreadPool::parallel_for(int64_t tasks, int threads, const std::function<vo
     for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
     return;
   }
-  std::lock_guard<std::mutex> job(impl_->jobMutex);
-  {
-    std::lock_guard<std::mutex> lk(impl_->m);
-    impl_->fn = &fn;
-    impl_->tasks = tasks;
-    impl_->active = use;
-    impl_->finished = 0;
-    impl_->next.store(0);
-    ++impl_->generation;
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> job(s.jobMutex);
+  s.fn = &fn;
+  s.tasks = tasks;
+  s.next.store(0, std::memory_order_relaxed);
+  s.finished.store(0, std::memory_order_relaxed);
+  ++s.jobId;
+  for (int w = 1; w < use; ++w) s.tickets[w].job.store(s.jobId, std::memory_order_seq_cst);
+  if (s.sleepers.load(std::memory_order_seq_cst) > 0) {
+    { std::lock_guard<std::mutex> lk(s.m); }  // a helper between its check and its wait sees the ticket
+    s.wake.notify_all();
   }
-  impl_->wake.notify_all();
-  impl_->drain(0);
-  std::unique_lock<std::mutex> lk(impl_->m);
-  impl_->done.wait(lk, [&] { return impl_->finished == use - 1; });
-  impl_->fn = nullptr;
+  s.drain(0);
+  const int helpers = use - 1;
+  auto all_done = [&] { return s.finished.load() == helpers; };
+  if (!spin_until(all_done, kCallerSpinMicros)) {
+    std::unique_lock<std::mutex> lk(s.m);
+    s.callerSleeping.store(true);
+    s.done.wait(lk, all_done);
+    s.callerSleeping.store(false);
+  }
+  s.fn = nullptr;
 }
 
 int hardware_threads() {

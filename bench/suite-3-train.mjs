@@ -1,0 +1,2 @@
+// Training throughput vs PyTorch (see train.mjs, which also runs on its own).
+export { run } from './train.mjs';

@@ -1,0 +1,44 @@
+// Shared benchmark helpers: benchmark.js with deferred cases, and timing of native calls.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const Benchmark = require('benchmark');
+
+/** Mean seconds per call of fn, measured by benchmark.js (at least minTime seconds of samples). */
+export function timeIt(fn, { minTime = 0.5, maxTime = 3 } = {}) {
+  return new Promise((resolve, reject) => {
+    const b = new Benchmark({ fn, minSamples: 5, minTime, maxTime, onError: (e) => reject(e.target.error) });
+    b.on('complete', () => resolve({ mean: b.stats.mean, rme: b.stats.rme, samples: b.stats.sample.length }));
+    b.run({ async: true });
+  });
+}
+
+/** Mean seconds per call of an async fn (benchmark.js deferred case). */
+export function timeAsync(fn, { minTime = 1, maxTime = 10 } = {}) {
+  return new Promise((resolve, reject) => {
+    const b = new Benchmark({
+      defer: true,
+      minSamples: 3,
+      minTime,
+      maxTime,
+      fn: (deferred) => { fn().then(() => deferred.resolve(), reject); },
+      onError: (e) => reject(e.target.error),
+    });
+    b.on('complete', () => resolve({ mean: b.stats.mean, rme: b.stats.rme, samples: b.stats.sample.length }));
+    b.run({ async: true });
+  });
+}
+
+export function randomFloats(n, seed = 1) {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+export const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));

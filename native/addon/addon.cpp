@@ -1,0 +1,22 @@
+// Module entry: creates the per-instance state and lets each feature file register its exports.
+// Context-aware (NODE_API_MODULE), so it loads in worker_threads; state is freed per environment.
+#include <napi.h>
+
+#include "addon/common.h"
+#include "addon/features.h"
+
+namespace de_addon {
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* st = new AddonState();
+  st->pool.reset(new de::ThreadPool(de::hardware_threads()));
+  env.SetInstanceData<AddonState>(st);  // deleted by Node when this environment is torn down
+  for (const Feature* f = features(); f->name; ++f) f->init(env, exports);
+  return exports;
+}
+
+}  // namespace de_addon
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return de_addon::Init(env, exports); }
+
+NODE_API_MODULE(dropout_ensemble, InitModule)

@@ -1,0 +1,78 @@
+// Shared pieces of the binding: typed errors from core statuses, typed-array access, the
+// per-instance addon state, and a Promise-returning AsyncWorker base. No arithmetic here.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+
+namespace de_addon {
+
+// Per-instance (per Node environment / worker thread) state, freed by the environment's cleanup.
+struct AddonState {
+  std::unique_ptr<de::ThreadPool> pool;  // for the stateless kernels; networks own their own pools
+  Napi::FunctionReference momentAccumulatorCtor;
+  Napi::FunctionReference networkCtor;
+};
+AddonState& state(Napi::Env env);
+
+// A JS Error carrying a stable `code` (see src/errors.ts, which maps it to the typed class).
+Napi::Error make_error(Napi::Env env, const char* code, const std::string& message);
+Napi::Error make_error(Napi::Env env, const de::Result& r);
+// Throws the JS error for a failed result (NAPI_CPP_EXCEPTIONS is on).
+inline void throw_if_error(Napi::Env env, const de::Result& r) {
+  if (!r.ok()) throw make_error(env, r);
+}
+[[noreturn]] void throw_invalid(Napi::Env env, const std::string& message);
+
+// Typed-array access with a kind check; TS has validated already, this is the cheap re-check.
+template <typename T> struct TypedKind;
+template <> struct TypedKind<float> { static constexpr napi_typedarray_type value = napi_float32_array; };
+template <> struct TypedKind<double> { static constexpr napi_typedarray_type value = napi_float64_array; };
+template <> struct TypedKind<uint8_t> { static constexpr napi_typedarray_type value = napi_uint8_array; };
+template <> struct TypedKind<int32_t> { static constexpr napi_typedarray_type value = napi_int32_array; };
+template <> struct TypedKind<uint32_t> { static constexpr napi_typedarray_type value = napi_uint32_array; };
+
+template <typename T>
+Napi::TypedArrayOf<T> typed(const Napi::Value& v, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedKind<T>::value) {
+    throw_invalid(v.Env(), std::string(name) + " has the wrong typed-array kind");
+  }
+  return v.As<Napi::TypedArrayOf<T>>();
+}
+// The same, with an exact element count.
+template <typename T>
+Napi::TypedArrayOf<T> typed(const Napi::Value& v, const char* name, size_t length) {
+  auto a = typed<T>(v, name);
+  if (a.ElementLength() != length) throw_invalid(v.Env(), std::string(name) + " has the wrong length");
+  return a;
+}
+
+double get_number(const Napi::Object& o, const char* key, double fallback);
+int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback);
+uint64_t get_seed(const Napi::Value& v);  // JS number in [0, 2^53) → uint64
+
+// An AsyncWorker that settles a Promise. Subclasses fill Run() (worker thread: touch only the
+// baton) and Resolve() (main thread: build the result). A Result error becomes a typed rejection;
+// C++ exceptions thrown in Run() are caught and become ERR_INTERNAL / ERR_OUT_OF_MEMORY.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env);
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  virtual de::Result Run() = 0;
+  virtual Napi::Value Resolve(Napi::Env env) = 0;
+
+ private:
+  void Execute() final;
+  void OnOK() final;
+  void OnError(const Napi::Error& e) final;
+  Napi::Promise::Deferred deferred_;
+  de::Result result_;
+};
+
+}  // namespace de_addon

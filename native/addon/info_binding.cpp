@@ -1,0 +1,57 @@
+// info(): which CPU kernel runs, how many threads, which backends are built and usable here; and
+// the benchmark-only natives (FMA peak loop, OpenBLAS peer), kept apart from the public surface.
+#include <napi.h>
+
+#include "addon/common.h"
+#include "addon/features.h"
+#include "core/openblas_probe.h"
+#include "cpu/kernels.h"
+
+namespace de_addon {
+
+namespace {
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("cpuKernel", Napi::String::New(env, de::cpu_kernel_name()));
+  r.Set("hardwareThreads", Napi::Number::New(env, de::hardware_threads()));
+  return r;
+}
+
+// fmaPeak(threads, seconds) → GFLOP/s of a register-only FMA loop (the machine's fp32 peak).
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  const int threads = info[0].As<Napi::Number>().Int32Value();
+  const double seconds = info[1].As<Napi::Number>().DoubleValue();
+  if (threads < 1 || threads > 1024 || !(seconds > 0 && seconds < 60)) throw_invalid(info.Env(), "bad fmaPeak arguments");
+  return Napi::Number::New(info.Env(), de::measure_fma_peak_gflops(threads, seconds));
+}
+
+// openblasSgemm(a, b, c, m, n, k, threads) → true when OpenBLAS ran C = A·Bᵀ, false when absent.
+Napi::Value OpenblasSgemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t m = info[3].As<Napi::Number>().Int64Value(), n = info[4].As<Napi::Number>().Int64Value(),
+                k = info[5].As<Napi::Number>().Int64Value();
+  if (m < 1 || n < 1 || k < 1) throw_invalid(env, "bad sizes");
+  auto a = typed<float>(info[0], "a", static_cast<size_t>(m * k));
+  auto b = typed<float>(info[1], "b", static_cast<size_t>(n * k));
+  auto c = typed<float>(info[2], "c", static_cast<size_t>(m * n));
+  const int threads = info[6].As<Napi::Number>().Int32Value();
+  if (!de::openblas_available()) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, de::openblas_sgemm_nt(m, n, k, a.Data(), k, b.Data(), k, c.Data(), n, threads));
+}
+
+}  // namespace
+
+void InitInfo(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New<Info>(env, "info"));
+  Napi::Object bench = Napi::Object::New(env);
+  bench.Set("fmaPeak", Napi::Function::New<FmaPeak>(env, "fmaPeak"));
+  bench.Set("openblasSgemm", Napi::Function::New<OpenblasSgemm>(env, "openblasSgemm"));
+  bench.Set("openblasAvailable", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+    return Napi::Boolean::New(i.Env(), de::openblas_available());
+  }, "openblasAvailable"));
+  exports.Set("bench", bench);
+}
+
+}  // namespace de_addon

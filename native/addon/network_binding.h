@@ -1,0 +1,67 @@
+// The JS Network object of the binding (raw surface typed in src/native.ts, section "network").
+// Other bindings that run work on a network (the ensemble sampler) use NetworkWrap::From and a
+// NetworkLease, so that busy / abort / lifetime rules are the same for every operation.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+
+#include "core/network.h"
+
+namespace de_addon {
+
+class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NetworkWrap(const Napi::CallbackInfo& info);
+
+  // The wrap behind a JS Network object; throws ERR_INVALID_ARGUMENT for anything else.
+  static NetworkWrap* From(const Napi::Value& v);
+
+  de::Network& net() { return *net_; }
+  // Raised by abort(); reset when a lease starts. Workers poll it between minibatches / batches.
+  std::atomic<bool>& abort_flag() { return abort_; }
+  // Throws ERR_BUSY while an asynchronous operation holds the network.
+  void require_idle(Napi::Env env) const;
+
+ private:
+  Napi::Value Busy(const Napi::CallbackInfo& info);
+  Napi::Value ParamCount(const Napi::CallbackInfo& info);
+  Napi::Value GetWeights(const Napi::CallbackInfo& info);
+  Napi::Value SetWeights(const Napi::CallbackInfo& info);
+  Napi::Value GetBias(const Napi::CallbackInfo& info);
+  Napi::Value SetBias(const Napi::CallbackInfo& info);
+  Napi::Value Train(const Napi::CallbackInfo& info);    // network_workers.cpp
+  Napi::Value Predict(const Napi::CallbackInfo& info);  // network_workers.cpp
+  Napi::Value Abort(const Napi::CallbackInfo& info);
+  Napi::Value Forward(const Napi::CallbackInfo& info);
+  Napi::Value GetTrainingState(const Napi::CallbackInfo& info);
+  Napi::Value SetTrainingState(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<de::Network> net_;
+  std::atomic<bool> abort_{false};
+};
+
+// One asynchronous operation's hold on a network: keeps the JS object alive (a reference), marks
+// the network busy and clears its abort flag; the destructor (main thread) releases both.
+// Construct on the main thread; throws ERR_BUSY if another operation holds the network.
+class NetworkLease {
+ public:
+  NetworkLease(Napi::Env env, Napi::Object object);
+  ~NetworkLease();
+  NetworkLease(const NetworkLease&) = delete;
+  NetworkLease& operator=(const NetworkLease&) = delete;
+  NetworkWrap& wrap() { return *wrap_; }
+  de::Network& net() { return wrap_->net(); }
+  const std::atomic<bool>* abort() { return &wrap_->abort_flag(); }
+
+ private:
+  Napi::ObjectReference ref_;
+  NetworkWrap* wrap_;
+};
+
+// A Promise already rejected with e (async methods reject rather than throw).
+Napi::Value rejected(Napi::Env env, const Napi::Error& e);
+
+}  // namespace de_addon

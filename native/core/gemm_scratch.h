@@ -1,0 +1,16 @@
+// Per-thread packing buffers for the GEMM driver. They live as long as the thread and only grow, so
+// the many small products of training at batch 100 do not allocate on every call.
+#pragma once
+#include <cstddef>
+
+namespace de {
+
+struct PackBuffers {
+  float* a;  // packed block of A (64-byte aligned)
+  float* b;  // packed panel of B (64-byte aligned)
+};
+
+// Buffers of at least aFloats and bFloats floats for the calling thread. Throws std::bad_alloc.
+PackBuffers gemm_pack_buffers(size_t aFloats, size_t bFloats);
+
+}  // namespace de

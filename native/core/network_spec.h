@@ -1,0 +1,41 @@
+// The plain description of a network (Eq. 1): layer 0 is the input, layers 1..L are computed in
+// order, and layer h reads any subset `from` of the lower layers, one weight matrix per (h, l) pair.
+// The binding copies the JS description into this struct; validate_spec re-checks it (TS has
+// checked it first, with better messages).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+
+namespace de {
+
+enum class Activation : uint8_t { Logistic = 0, Linear = 1, Softmax = 2, Relu = 3, Tanh = 4 };
+enum class DropoutMode : uint8_t { Units = 0, Connections = 1 };
+
+struct LayerSpec {
+  int64_t units = 0;
+  Activation activation = Activation::Logistic;
+  double c = 1.0, lambda = 1.0;  // logistic only: O = 1/(1 + c·e^(−λS)), c > 0, λ ≠ 0
+  std::vector<float> keep;       // P(δ=1) per unit as seen by the layers above; empty = all 1.
+                                 // The top layer has no readers, so its keep must be empty.
+  std::vector<int> from;         // lower layers read, strictly ascending, each in [0, h); empty = {h−1}
+};
+
+struct NetworkSpec {
+  int64_t inputs = 0;
+  std::vector<float> inputKeep;  // per input unit; empty = all 1
+  DropoutMode dropout = DropoutMode::Units;
+  std::vector<LayerSpec> layers; // paper layers 1..L, in order
+  uint64_t seed = 0;             // weight initialisation (and the default training seed, chosen in TS)
+  int threads = 0;               // threads of the network's own pool; 0 = hardware_threads()
+};
+
+constexpr int kMaxLayers = 2047;          // mask streams encode h and l in 11 bits (mask_streams.h)
+constexpr int64_t kMaxUnits = 1ll << 24;  // per layer; connection columns o·units_l + j stay < 2^48
+
+// Checks sizes, keeps in [0, 1], activations and parameters, `from` lists, and that the top layer
+// has no keep. Fills empty `from` with {h−1} and empty keeps with ones in the returned copy.
+Result normalise_spec(const NetworkSpec& in, NetworkSpec* out);
+
+}  // namespace de

@@ -1,0 +1,42 @@
+// Parameter updates: SGD with momentum (the algorithm of Section 5) and Adam, on the flat parameter
+// array of a Network. L2 weight decay adds weightDecay·w to the gradient of every weight (biases
+// excluded); max-norm then caps the L2 norm of each unit's incoming weights, taken across all the
+// matrices of its `from` list (Srivastava et al. 2014), after the update.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+
+namespace de {
+
+class Network;
+
+enum class OptimizerKind : uint8_t { Sgd = 0, Adam = 1 };
+
+// Everything a resumed run needs besides the weights: moments, step and position.
+struct OptimizerState {
+  OptimizerKind kind = OptimizerKind::Sgd;
+  int64_t step = 0;      // updates done (Adam's bias correction uses it)
+  std::vector<float> m;  // SGD: velocity; Adam: first moment. Empty = not started (zeros)
+  std::vector<float> v;  // Adam: second moment; empty for SGD
+  int64_t epoch = 0;     // epochs completed: the next update is in this epoch …
+  int64_t position = 0;  // … at this position of its shuffled order (examples done in it)
+};
+
+struct UpdateParams {
+  float learningRate = 0.001f;
+  float momentum = 0.0f;  // SGD: v ← μ·v − lr·g, w ← w + v
+  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // Adam (Kingma & Ba 2015)
+  float weightDecay = 0.0f;
+  float maxNorm = 0.0f;   // 0 = off
+};
+
+// Applies one update with gradient grad (flat layout of net.params()); state.step is incremented.
+// state.m / state.v are allocated (zeros) on first use or when their size or kind does not match.
+Result optimizer_step(Network& net, OptimizerState& state, float* grad, const UpdateParams& p, int threads = 0);
+
+// Caps each unit's incoming weight norm at maxNorm (exposed for tests and for set-after-load).
+void apply_max_norm(Network& net, float maxNorm, int threads = 0);
+
+}  // namespace de

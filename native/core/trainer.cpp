@@ -1,0 +1,210 @@
+#include "core/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "core/batch_workspace.h"
+#include "core/network.h"
+#include "core/philox.h"
+
+namespace de {
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+Result check_data(const Network& net, const TrainData& d, const char* what) {
+  const int64_t outputs = net.units(net.top());
+  if (d.count < 1 || !d.inputs) return Result::error(Status::InvalidArgument, std::string(what) + ": no examples");
+  if ((d.targets.labels == nullptr) == (d.targets.values == nullptr)) {
+    return Result::error(Status::InvalidArgument, std::string(what) + ": give exactly one of labels and values");
+  }
+  if (d.targets.labels) {
+    const int64_t classes = outputs == 1 ? 2 : outputs;
+    for (int64_t i = 0; i < d.count; ++i) {
+      if (d.targets.labels[i] < 0 || d.targets.labels[i] >= classes) {
+        return Result::error(Status::InvalidArgument, std::string(what) + ": label " + std::to_string(d.targets.labels[i]) +
+                                                          " of example " + std::to_string(i) + " is not in [0, " +
+                                                          std::to_string(classes) + ")");
+      }
+    }
+  }
+  return Result::success();
+}
+
+bool is_classifier(const Network& net, const Targets& t) {
+  const Activation a = net.layer(net.top()).activation;
+  return t.labels != nullptr || a == Activation::Softmax || a == Activation::Logistic;
+}
+
+// Copies the targets of rows order[pos .. pos + n) into the workspace.
+Targets gather_targets(const TrainData& d, int64_t outputs, const int64_t* order, int64_t n, BatchWorkspace& ws) {
+  Targets t;
+  if (d.targets.labels) {
+    ws.targetLabels.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) ws.targetLabels[i] = d.targets.labels[order[i]];
+    t.labels = ws.targetLabels.data();
+  } else {
+    ws.targetValues.resize(static_cast<size_t>(n * outputs));
+    for (int64_t i = 0; i < n; ++i) {
+      std::memcpy(ws.targetValues.data() + i * outputs, d.targets.values + order[i] * outputs, sizeof(float) * outputs);
+    }
+    t.values = ws.targetValues.data();
+  }
+  return t;
+}
+
+// Loss and error of the weight-scaled network (Eq. 4/13) over a data set.
+Result evaluate(const Network& net, const TrainData& d, Loss loss, int threads, double* meanLoss, double* error) {
+  const int64_t chunk = 256, ni = net.units(0), outputs = net.units(net.top());
+  BatchWorkspace ws(net, std::min(chunk, d.count), true);
+  MaskSource none;
+  none.weightScaled = true;
+  LossSums sums;
+  for (int64_t i0 = 0; i0 < d.count; i0 += chunk) {
+    const int64_t n = std::min(chunk, d.count - i0);
+    Result r = forward(net, d.inputs + i0 * ni, n, none, ws.fwd, threads);
+    if (!r.ok()) return r;
+    Targets t;
+    if (d.targets.labels) t.labels = d.targets.labels + i0;
+    else t.values = d.targets.values + i0 * outputs;
+    const int L = net.top();
+    loss_and_delta(net.layer(L), loss, ws.S[L].data(), ws.O[L].data(), n, outputs, t, 0.0f, ws.dS[L].data(), &sums);
+  }
+  *meanLoss = sums.loss / static_cast<double>(d.count);
+  *error = is_classifier(net, d.targets) ? static_cast<double>(sums.errors) / static_cast<double>(d.count)
+                                         : std::numeric_limits<double>::quiet_NaN();
+  return Result::success();
+}
+
+}  // namespace
+
+void epoch_order(uint64_t seed, int64_t epoch, int64_t count, std::vector<int64_t>* order) {
+  order->resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) (*order)[i] = i;
+  // Fisher–Yates from the back; position i draws one 64-bit word pair (cols 2i, 2i+1) of row epoch.
+  const uint32_t stream = unit_stream(MaskPurpose::Shuffle, 0);
+  for (int64_t i = count - 1; i > 0; --i) {
+    const uint64_t col = static_cast<uint64_t>(i) * 2;
+    const U32x4 w = philox4x32_10(mask_counter(stream, static_cast<uint64_t>(epoch), col),
+                                  static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+    const uint64_t r = (static_cast<uint64_t>(w.v[col & 3]) << 32) | w.v[(col & 3) + 1];
+    // Lemire-free modulo: the bias of r mod (i+1) for 64-bit r and i < 2^40 is below 2^-24.
+    const int64_t j = static_cast<int64_t>(r % static_cast<uint64_t>(i + 1));
+    std::swap((*order)[i], (*order)[j]);
+  }
+}
+
+Result train(Network& net, const TrainData& data, const TrainOptions& o, std::vector<EpochRecord>* history) {
+  const int L = net.top();
+  const int64_t ni = net.units(0), outputs = net.units(L);
+  Result r = check_data(net, data, "training data");
+  if (!r.ok()) return r;
+  if (o.validation.count > 0) {
+    r = check_data(net, o.validation, "validation data");
+    if (!r.ok()) return r;
+  }
+  r = check_loss(net.layer(L), o.loss);
+  if (!r.ok()) return r;
+  if (o.epochs < 0 || o.batchSize < 1) return Result::error(Status::InvalidArgument, "epochs must be >= 0 and batchSize >= 1");
+  if (static_cast<int64_t>(o.learningRate.size()) != o.epochs ||
+      (!o.momentum.empty() && static_cast<int64_t>(o.momentum.size()) != o.epochs)) {
+    return Result::error(Status::InvalidArgument, "learningRate and momentum need one value per epoch");
+  }
+
+  OptimizerState& st = net.optimizer();
+  if (st.kind != o.optimizer) {  // a different optimizer starts from fresh moments
+    st.kind = o.optimizer;
+    st.m.clear();
+    st.v.clear();
+  }
+  if (st.position >= data.count) {  // state from a run on a larger data set: start the next epoch
+    st.epoch += 1;
+    st.position = 0;
+  }
+  const int64_t batch = std::min(o.batchSize, data.count);
+  BatchWorkspace ws(net, batch, true);
+  std::vector<float> grad(static_cast<size_t>(net.param_count()));
+  std::vector<int64_t> order;
+  const bool classifier = is_classifier(net, data.targets);
+  const bool units = net.spec().dropout == DropoutMode::Units;
+
+  for (int64_t k = 0; k < o.epochs; ++k) {
+    const double t0 = now_seconds();
+    const int64_t epoch = st.epoch;
+    if (o.shuffle) {
+      epoch_order(o.seed, epoch, data.count, &order);
+    } else {
+      order.resize(static_cast<size_t>(data.count));
+      for (int64_t i = 0; i < data.count; ++i) order[i] = i;
+    }
+    UpdateParams up;
+    up.learningRate = o.learningRate[k];
+    up.momentum = o.momentum.empty() ? 0.0f : o.momentum[k];
+    up.beta1 = o.beta1; up.beta2 = o.beta2; up.epsilon = o.epsilon;
+    up.weightDecay = o.weightDecay; up.maxNorm = o.maxNorm;
+    LossSums sums;
+    const int64_t start = st.position;
+    while (st.position < data.count) {
+      if (o.abort && o.abort->load(std::memory_order_relaxed)) return Result::error(Status::Cancelled, "training aborted");
+      const int64_t pos = st.position, n = std::min(batch, data.count - pos);
+      const int64_t* idx = order.data() + pos;
+      for (int64_t i = 0; i < n; ++i) {
+        std::memcpy(ws.input.data() + i * ni, data.inputs + idx[i] * ni, sizeof(float) * ni);
+      }
+      const Targets t = gather_targets(data, outputs, idx, n, ws);
+      MaskSource m;  // fresh gates per example: row = epoch·count + position (mask_streams.h)
+      m.mode = MaskMode::Philox;
+      m.seed = o.seed;
+      m.purpose = MaskPurpose::Train;
+      m.row0 = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(data.count) + static_cast<uint64_t>(pos);
+      r = forward(net, ws.input.data(), n, m, ws.fwd, o.threads);
+      if (!r.ok()) return r;
+      LossSums bs;
+      loss_and_delta(net.layer(L), o.loss, ws.S[L].data(), ws.O[L].data(), n, outputs, t,
+                     1.0f / static_cast<float>(n), ws.dS[L].data(), &bs);
+      MaskSource replay = m;  // unit gates: the ones forward() just wrote
+      if (units) {
+        replay.mode = MaskMode::Given;
+        replay.units.assign(ws.fwd.unitMasks.begin(), ws.fwd.unitMasks.end());
+      }
+      r = backward(net, ws.input.data(), n, replay, ws.fwd, ws.dSPtr, grad.data(), o.threads);
+      if (!r.ok()) return r;
+      r = optimizer_step(net, st, grad.data(), up, o.threads);
+      if (!r.ok()) return r;
+      st.position = pos + n;
+      sums.loss += bs.loss;
+      sums.errors += bs.errors;
+      if (o.onBatch) {
+        BatchProgress p;
+        p.epoch = epoch; p.position = st.position; p.count = data.count; p.step = st.step;
+        p.loss = bs.loss / static_cast<double>(n);
+        o.onBatch(p);
+      }
+    }
+    st.epoch = epoch + 1;
+    st.position = 0;
+    EpochRecord rec;
+    rec.epoch = epoch;
+    rec.examples = data.count - start;
+    const double done = static_cast<double>(std::max<int64_t>(1, rec.examples));
+    rec.loss = sums.loss / done;
+    rec.trainError = classifier ? static_cast<double>(sums.errors) / done : std::numeric_limits<double>::quiet_NaN();
+    rec.validationLoss = rec.validationError = std::numeric_limits<double>::quiet_NaN();
+    if (o.validation.count > 0) {
+      r = evaluate(net, o.validation, o.loss, o.threads, &rec.validationLoss, &rec.validationError);
+      if (!r.ok()) return r;
+    }
+    rec.seconds = now_seconds() - t0;
+    if (history) history->push_back(rec);
+    if (o.onEpoch) o.onEpoch(rec);
+  }
+  return Result::success();
+}
+
+}  // namespace de

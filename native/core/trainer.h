@@ -1,0 +1,73 @@
+// The whole training loop of Section 5, native: epochs, a shuffle per epoch from the seed,
+// minibatches with fresh independent gates per example (Philox, purpose Train, row = epoch·count +
+// position), forward, loss, backward, update. Cancellation through an atomic flag polled between
+// minibatches; progress through callbacks invoked between minibatches on the training thread.
+//
+// Resumability: the network's OptimizerState carries (step, moments, epoch, position). train()
+// starts where the state says, so train(2 epochs) ≡ train(1) then train(1), and a run stopped by
+// abort (or saved with its optimizer state and restored) continues with the same masks, shuffles
+// and updates as the uninterrupted run: bit-identical weights.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/loss.h"
+#include "core/optimizer.h"
+#include "core/status.h"
+
+namespace de {
+
+class Network;
+
+struct TrainData {
+  const float* inputs = nullptr;  // [count × inputs]
+  int64_t count = 0;
+  Targets targets;                // labels [count] or values [count × outputs]
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;          // absolute epoch number (0-based)
+  int64_t examples = 0;       // examples trained in this call's part of the epoch
+  double loss = 0;            // mean training loss of the dropout network, as trained
+  double trainError = 0;      // its error rate on the minibatches as trained (NaN if not a classifier)
+  double validationLoss = 0;  // weight-scaled network (Eq. 4/13) on the validation set; NaN if none
+  double validationError = 0; // NaN if no validation set or not a classifier
+  double seconds = 0;
+};
+
+struct BatchProgress {
+  int64_t epoch = 0;        // absolute epoch
+  int64_t position = 0;     // examples done in this epoch after this batch
+  int64_t count = 0;        // examples per epoch
+  int64_t step = 0;         // total updates
+  double loss = 0;          // mean loss of this batch
+};
+
+struct TrainOptions {
+  int64_t epochs = 1;       // epochs to run in this call (a partially done first epoch counts as one)
+  int64_t batchSize = 100;
+  OptimizerKind optimizer = OptimizerKind::Adam;
+  Loss loss = Loss::CrossEntropy;
+  std::vector<float> learningRate;  // per epoch of this call, size epochs (schedules evaluated in TS)
+  std::vector<float> momentum;      // per epoch (SGD); size epochs, or empty = 0
+  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
+  float weightDecay = 0.0f, maxNorm = 0.0f;
+  uint64_t seed = 0;                // masks and shuffles
+  bool shuffle = true;
+  TrainData validation;             // count 0 = none
+  const std::atomic<bool>* abort = nullptr;
+  std::function<void(const BatchProgress&)> onBatch;  // after every update
+  std::function<void(const EpochRecord&)> onEpoch;    // after every epoch
+  int threads = 0;                  // 0 = the network's pool size
+};
+
+// Cancelled (ERR_ABORTED) when the abort flag was seen; the network then holds the last completed
+// update and the optimizer state its position. history receives the completed epochs.
+Result train(Network& net, const TrainData& data, const TrainOptions& o, std::vector<EpochRecord>* history);
+
+// The permutation of epoch `epoch` (Fisher–Yates on Philox words, purpose Shuffle).
+void epoch_order(uint64_t seed, int64_t epoch, int64_t count, std::vector<int64_t>* order);
+
+}  // namespace de

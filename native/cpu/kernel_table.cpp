@@ -1,0 +1,36 @@
+// The per-ISA table: each kernel with its register tile and cache block sizes.
+// AVX2 (tuned on AMD EPYC Zen 4: 32 KiB L1d, 1 MiB L2 per core, 32 MiB L3; see bench_gemm):
+//   kc×16 floats of B (kc = 256: 16 KiB) plus 6×kc of A stay in L1 during one micro-kernel call,
+//   the mc×kc block of A (144×256: 144 KiB) in L2, the kc×nc panel of B in L3.
+// The driver balances kc over K (K = 1200 runs as 5 blocks of 240), so these are upper bounds.
+#include "cpu/kernel_impls.h"
+
+// Compile-time knobs so a benchmark build can try other block sizes (-DDE_AVX2_MC=...).
+#ifndef DE_AVX2_MC
+#define DE_AVX2_MC 144
+#endif
+#ifndef DE_AVX2_KC
+#define DE_AVX2_KC 256
+#endif
+#ifndef DE_AVX2_NC
+#define DE_AVX2_NC 4080
+#endif
+
+namespace de {
+
+const CpuKernel& kernel_reference() {
+  static const CpuKernel k{"reference", 4, 8, 128, 256, 4096, cpu_ref::micro_4x8, cpu_ref::pack_a, cpu_ref::pack_b};
+  return k;
+}
+
+const CpuKernel* kernel_avx2() {
+#if defined(DE_HAVE_AVX2_KERNEL)
+  static const CpuKernel k{"avx2-fma", 6, 16, DE_AVX2_MC, DE_AVX2_KC, DE_AVX2_NC, cpu_avx2::micro_6x16, cpu_avx2::pack_a,
+                           cpu_avx2::pack_b};
+  return &k;
+#else
+  return nullptr;
+#endif
+}
+
+}  // namespace de

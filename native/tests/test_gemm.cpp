@@ -1,0 +1,325 @@
+// The packed masked GEMM against the float64 reference: every trans/mask/scale/bias/beta combination,
+// edge shapes, both CPU kernels, bit-identity across thread counts, and argument errors.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/gemm.h"
+#include "core/thread_pool.h"
+#include "cpu/kernels.h"
+#include "tests/test_framework.h"
+
+namespace {
+
+using de::GemmArgs;
+using de::Trans;
+
+// Forces one CPU kernel for a scope; restores the automatic choice after.
+struct KernelScope {
+  bool ok;
+  explicit KernelScope(const char* name) : ok(de::set_cpu_kernel_for_testing(name)) {}
+  ~KernelScope() { de::set_cpu_kernel_for_testing(nullptr); }
+};
+
+std::vector<const char*> kernels_here() {
+  std::vector<const char*> k{"ref"};
+  if (de::cpu_has_avx2_fma() && de::kernel_avx2()) k.push_back("avx2");
+  return k;
+}
+
+struct Options {
+  bool aMask = false, bMask = false, cMask = false, scale = false, bias = false, beta = false;
+  int pad = 0;  // extra leading-dimension elements, to test strides
+};
+
+// Owns the operands of one product and builds GemmArgs over them.
+struct Problem {
+  int64_t M, N, K;
+  Trans ta, tb;
+  Options o;
+  std::vector<float> A, B, C0, scale, bias;
+  std::vector<uint8_t> aMask, bMask, cMask;
+  int64_t lda, ldb, ldc;
+
+  Problem(int64_t m, int64_t n, int64_t k, Trans ta_, Trans tb_, Options opt, uint32_t seed)
+      : M(m), N(n), K(k), ta(ta_), tb(tb_), o(opt) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::bernoulli_distribution keep(0.7);
+    const int64_t aRows = ta == Trans::No ? M : K, aCols = ta == Trans::No ? K : M;
+    const int64_t bRows = tb == Trans::No ? K : N, bCols = tb == Trans::No ? N : K;
+    lda = aCols + o.pad;
+    ldb = bCols + o.pad;
+    ldc = N + o.pad;
+    A.resize(static_cast<size_t>(aRows * lda));
+    B.resize(static_cast<size_t>(bRows * ldb));
+    C0.resize(static_cast<size_t>(M * ldc));
+    for (auto& v : A) v = u(rng);
+    for (auto& v : B) v = u(rng);
+    for (auto& v : C0) v = o.beta ? u(rng) : std::numeric_limits<float>::quiet_NaN();  // beta 0: never read
+    if (o.aMask) {
+      aMask.resize(A.size());
+      for (auto& v : aMask) v = keep(rng);
+    }
+    if (o.bMask) {
+      bMask.resize(B.size());
+      for (auto& v : bMask) v = keep(rng);
+    }
+    if (o.cMask) {
+      cMask.resize(C0.size());
+      for (auto& v : cMask) v = keep(rng);
+    }
+    if (o.scale) {
+      scale.resize(static_cast<size_t>(K));
+      for (auto& v : scale) v = 0.5f + 0.5f * u(rng);
+    }
+    if (o.bias) {
+      bias.resize(static_cast<size_t>(N));
+      for (auto& v : bias) v = u(rng);
+    }
+  }
+
+  GemmArgs args(float* C) const {
+    GemmArgs g;
+    g.M = M, g.N = N, g.K = K, g.ta = ta, g.tb = tb;
+    g.A = A.data(), g.lda = lda, g.B = B.data(), g.ldb = ldb, g.C = C, g.ldc = ldc;
+    if (o.aMask) g.aMask = aMask.data(), g.ldaMask = lda;
+    if (o.bMask) g.bMask = bMask.data(), g.ldbMask = ldb;
+    if (o.cMask) g.cMask = cMask.data(), g.ldcMask = ldc;
+    if (o.scale) g.aScale = scale.data();
+    if (o.bias) g.bias = bias.data();
+    g.beta = o.beta ? 1.0f : 0.0f;
+    return g;
+  }
+
+  // Σ|a·b| + |beta·C| + |bias| per element: the scale of the rounding error of a float sum.
+  std::vector<float> magnitude() const {
+    Problem abs = *this;
+    for (auto& v : abs.A) v = std::fabs(v);
+    for (auto& v : abs.B) v = std::fabs(v);
+    for (auto& v : abs.C0) v = o.beta ? std::fabs(v) : 0.0f;
+    for (auto& v : abs.bias) v = std::fabs(v);
+    abs.o.cMask = false;
+    std::vector<float> mag = abs.C0;
+    GemmArgs g = abs.args(mag.data());
+    g.beta = 1.0f;
+    de::masked_gemm_reference(g);
+    return mag;
+  }
+};
+
+// Runs the fast product and the float64 reference; fails with the worst element when they differ by
+// more than (K + 4) float epsilons of the magnitude of the terms.
+void check_against_reference(const Problem& p, de::ThreadPool* pool, int threads, const std::string& what) {
+  std::vector<float> fast = p.C0, ref = p.C0;
+  de::Result r = de::masked_gemm(p.args(fast.data()), pool, threads);
+  CHECK_MSG(r.ok(), what << ": " << r.message);
+  r = de::masked_gemm_reference(p.args(ref.data()));
+  CHECK_MSG(r.ok(), what << ": " << r.message);
+  const std::vector<float> mag = p.magnitude();
+  const double eps = std::numeric_limits<float>::epsilon();
+  for (int64_t i = 0; i < p.M; ++i) {
+    for (int64_t j = 0; j < p.N; ++j) {
+      const size_t at = static_cast<size_t>(i * p.ldc + j);
+      const double tol = (static_cast<double>(p.K) + 4.0) * eps * (mag[at] + 1e-30);
+      const bool ok = std::fabs(static_cast<double>(fast[at]) - ref[at]) <= tol;
+      CHECK_MSG(ok, what << " at (" << i << "," << j << "): fast " << fast[at] << " reference " << ref[at]
+                         << " tol " << tol);
+    }
+    for (int64_t j = p.N; j < p.ldc; ++j) {  // padding between rows is never written
+      const size_t at = static_cast<size_t>(i * p.ldc + j);
+      CHECK_MSG(std::memcmp(&fast[at], &p.C0[at], sizeof(float)) == 0, what << ": wrote into the padding of C");
+    }
+  }
+}
+
+std::string describe(const char* kernel, const Problem& p) {
+  std::ostringstream os;
+  os << kernel << " M=" << p.M << " N=" << p.N << " K=" << p.K << " ta=" << int(p.ta) << " tb=" << int(p.tb)
+     << " aMask=" << p.o.aMask << " bMask=" << p.o.bMask << " cMask=" << p.o.cMask << " scale=" << p.o.scale
+     << " bias=" << p.o.bias << " beta=" << p.o.beta << " pad=" << p.o.pad;
+  return os.str();
+}
+
+Options options_from_bits(int bits) {
+  Options o;
+  o.aMask = bits & 1, o.bMask = bits & 2, o.cMask = bits & 4, o.scale = bits & 8, o.bias = bits & 16,
+  o.beta = bits & 32;
+  o.pad = (bits % 3 == 0) ? 3 : 0;
+  return o;
+}
+
+}  // namespace
+
+TEST(gemm_every_flag_combination_matches_reference) {
+  for (const char* kernel : kernels_here()) {
+    KernelScope scope(kernel);
+    CHECK(scope.ok);
+    uint32_t seed = 1;
+    for (int t = 0; t < 4; ++t) {
+      const Trans ta = (t & 1) ? Trans::Yes : Trans::No, tb = (t & 2) ? Trans::Yes : Trans::No;
+      for (int bits = 0; bits < 64; ++bits) {
+        // Shapes that are not multiples of any tile, K across two kc blocks now and then.
+        const int64_t M = 5 + (bits * 7) % 23, N = 9 + (bits * 5) % 37, K = (bits % 4 == 0) ? 300 : 1 + bits % 29;
+        Problem p(M, N, K, ta, tb, options_from_bits(bits), seed++);
+        check_against_reference(p, nullptr, 1, describe(kernel, p));
+      }
+    }
+  }
+}
+
+TEST(gemm_edge_shapes_match_reference) {
+  const int64_t small[] = {1, 7, 17};
+  struct Shape {
+    int64_t M, N, K;
+  };
+  std::vector<Shape> shapes;
+  for (int64_t m : small)
+    for (int64_t n : small)
+      for (int64_t k : small) shapes.push_back({m, n, k});
+  // 1023 along each dimension; blocks beyond one mc, kc and nc; the paper's batch-100 layer.
+  shapes.insert(shapes.end(), {{1023, 17, 7}, {7, 1023, 17}, {17, 7, 1023}, {1, 1, 1023}, {1023, 1, 1},
+                               {301, 161, 530}, {9, 4100, 5}, {100, 120, 784}});
+  uint32_t seed = 100;
+  for (const char* kernel : kernels_here()) {
+    KernelScope scope(kernel);
+    CHECK(scope.ok);
+    for (const Shape& s : shapes) {
+      for (int t = 0; t < 4; ++t) {
+        const Trans ta = (t & 1) ? Trans::Yes : Trans::No, tb = (t & 2) ? Trans::Yes : Trans::No;
+        Options o = options_from_bits(static_cast<int>(seed % 64));
+        Problem p(s.M, s.N, s.K, ta, tb, o, seed++);
+        check_against_reference(p, nullptr, 1, describe(kernel, p));
+      }
+    }
+  }
+}
+
+TEST(gemm_three_uses_of_backprop_match_reference) {
+  // Forward NT with aMask + scale + bias, weight gradient TN with bMask, input gradient NN with cMask.
+  de::ThreadPool pool(2);
+  for (const char* kernel : kernels_here()) {
+    KernelScope scope(kernel);
+    Options fwd;
+    fwd.aMask = fwd.scale = fwd.bias = true;
+    check_against_reference(Problem(100, 130, 200, Trans::No, Trans::Yes, fwd, 7), &pool, 2, "forward");
+    Options wgrad;
+    wgrad.bMask = true;
+    check_against_reference(Problem(130, 200, 100, Trans::Yes, Trans::No, wgrad, 8), &pool, 2, "weight gradient");
+    Options igrad;
+    igrad.cMask = true;
+    check_against_reference(Problem(100, 200, 130, Trans::No, Trans::No, igrad, 9), &pool, 2, "input gradient");
+  }
+}
+
+TEST(gemm_zero_sizes) {
+  for (int bits = 0; bits < 64; ++bits) {
+    Options o = options_from_bits(bits);
+    Problem p(6, 11, 0, Trans::No, Trans::Yes, o, 40u + bits);  // K = 0: C = beta·C + bias, ⊙ cMask
+    check_against_reference(p, nullptr, 1, describe("k0", p));
+  }
+  float c = 5.0f;
+  GemmArgs g;
+  g.M = 0, g.N = 3, g.K = 4, g.C = &c, g.ldc = 3;
+  CHECK(de::masked_gemm(g, nullptr, 1).ok());
+  g.M = 3, g.N = 0, g.ldc = 0;
+  CHECK(de::masked_gemm(g, nullptr, 1).ok());
+  CHECK(c == 5.0f);
+}
+
+TEST(gemm_bit_identical_for_1_2_3_threads) {
+  de::ThreadPool pool(3);
+  struct Shape {
+    int64_t M, N, K;
+    Trans ta, tb;
+  };
+  const Shape shapes[] = {{100, 1200, 300, Trans::No, Trans::Yes},   // batch 100: split over columns
+                          {1000, 40, 300, Trans::No, Trans::Yes},    // tall: split over rows
+                          {37, 53, 601, Trans::Yes, Trans::No},
+                          {61, 290, 77, Trans::No, Trans::No}};
+  for (const char* kernel : kernels_here()) {
+    KernelScope scope(kernel);
+    uint32_t seed = 500;
+    for (const Shape& s : shapes) {
+      Options o;
+      o.aMask = o.scale = o.bias = o.cMask = true;
+      Problem p(s.M, s.N, s.K, s.ta, s.tb, o, seed++);
+      std::vector<float> one(p.C0.size()), other(p.C0.size());
+      CHECK(de::masked_gemm(p.args(one.data()), &pool, 1).ok());
+      for (int threads : {2, 3, 0}) {
+        std::fill(other.begin(), other.end(), -1.0f);
+        CHECK(de::masked_gemm(p.args(other.data()), &pool, threads).ok());
+        CHECK_MSG(std::memcmp(one.data(), other.data(), one.size() * sizeof(float)) == 0,
+                  kernel << " M=" << s.M << " N=" << s.N << " K=" << s.K << " differs at threads=" << threads);
+      }
+    }
+  }
+}
+
+TEST(gemm_kernels_agree_within_tolerance) {
+  if (kernels_here().size() < 2) SKIP("no AVX2+FMA on this machine");
+  Options o;
+  o.aMask = o.bias = true;
+  Problem p(50, 70, 1000, Trans::No, Trans::Yes, o, 77);
+  std::vector<float> ref(p.C0.size()), fast(p.C0.size());
+  {
+    KernelScope s("ref");
+    CHECK(de::masked_gemm(p.args(ref.data()), nullptr, 1).ok());
+  }
+  {
+    KernelScope s("avx2");
+    CHECK(de::masked_gemm(p.args(fast.data()), nullptr, 1).ok());
+  }
+  const std::vector<float> mag = p.magnitude();
+  for (size_t i = 0; i < ref.size(); ++i)
+    CHECK_MSG(std::fabs(ref[i] - fast[i]) <= 2.0 * 1004 * 1.2e-7 * mag[i], "element " << i);
+}
+
+TEST(gemm_kernel_selection) {
+  const std::string name = de::cpu_kernel_name();
+  CHECK(name == "avx2-fma" || name == "reference");
+  {
+    KernelScope s("ref");
+    CHECK(s.ok);
+    CHECK(std::string(de::cpu_kernel_name()) == "reference");
+  }
+  CHECK(!de::set_cpu_kernel_for_testing("sse9"));
+  CHECK(std::string(de::cpu_kernel_name()) == name);
+  if (de::cpu_has_avx2_fma()) {
+    KernelScope s("avx2");
+    CHECK(s.ok);
+    CHECK(std::string(de::cpu_kernel_name()) == "avx2-fma");
+  }
+}
+
+TEST(gemm_rejects_bad_arguments) {
+  std::vector<float> a(64, 1.0f), b(64, 1.0f), c(64, 0.0f);
+  auto base = [&] {
+    GemmArgs g;
+    g.M = 4, g.N = 4, g.K = 4, g.ta = Trans::No, g.tb = Trans::Yes;
+    g.A = a.data(), g.lda = 4, g.B = b.data(), g.ldb = 4, g.C = c.data(), g.ldc = 4;
+    return g;
+  };
+  CHECK(de::masked_gemm(base(), nullptr, 1).ok());
+  CHECK(c[0] == 4.0f);
+  std::vector<GemmArgs> bad;
+  GemmArgs g = base(); g.M = -1; bad.push_back(g);
+  g = base(); g.K = -2; bad.push_back(g);
+  g = base(); g.C = nullptr; bad.push_back(g);
+  g = base(); g.A = nullptr; bad.push_back(g);
+  g = base(); g.ldc = 3; bad.push_back(g);
+  g = base(); g.lda = 3; bad.push_back(g);
+  g = base(); g.ldb = 2; bad.push_back(g);
+  g = base(); g.beta = 0.5f; bad.push_back(g);
+  std::vector<uint8_t> mask(64, 1);
+  g = base(); g.aMask = mask.data(); g.ldaMask = 1; bad.push_back(g);
+  g = base(); g.cMask = mask.data(); g.ldcMask = 2; bad.push_back(g);
+  for (size_t i = 0; i < bad.size(); ++i) {
+    const de::Result r = de::masked_gemm(bad[i], nullptr, 1);
+    CHECK_MSG(r.status == de::Status::InvalidArgument, "case " << i);
+    CHECK_MSG(!r.message.empty(), "case " << i);
+  }
+}

@@ -1,0 +1,141 @@
+// `dropout-ensemble train`: any described network on IDX images and labels; saves the model.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
+import { classCount, imagesToInputs, labelsToTargets } from '../data/dataset.js';
+import { loadIdx } from '../data/idx.js';
+import { Network } from '../network/network.js';
+import type { NetworkSpec } from '../network/spec.js';
+import { UsageError, enumFlag, intFlag, intListFlag, numberFlag, parse, requireFlag, stringFlag } from './args.js';
+import { withInterrupt } from './interrupt.js';
+import { ProgressBar } from './progress-bar.js';
+
+export const TRAIN_USAGE = `dropout-ensemble train --images FILE --labels FILE --out MODEL [options]
+
+Trains a network with dropout on IDX files (gzipped or not) and saves it (with its optimizer state).
+
+  --images FILE        IDX images (examples × features…); uint8 pixels are scaled to [0, 1]
+  --labels FILE        IDX labels, one integer class per example
+  --test-images FILE   optional test set: its error is printed after every epoch
+  --test-labels FILE
+  --spec FILE          the network as JSON (the Network description: inputs, inputKeep, dropout,
+                       layers, seed); or describe it with the flags below
+  --hidden A,B,...     hidden layer widths (default 800,800)
+  --activation NAME    hidden activation: logistic, tanh, relu, linear (default logistic)
+  --input-keep P       keep probability of the inputs (default 0.8)
+  --keep P             keep probability of the hidden units (default 0.5)
+  --dropout MODE       units or connections (default units)
+  --epochs N           default 10
+  --batch-size N       default 100
+  --optimizer NAME     adam or sgd (default adam)
+  --learning-rate X    default 1e-3 (adam), 0.1 (sgd)
+  --momentum X         sgd momentum or adam beta1 (default 0.9)
+  --max-norm X         cap on each unit's incoming weight norm (default none)
+  --seed S --threads T
+  --out MODEL          where the model is written
+
+Ctrl-C stops after the current minibatch and saves the model as it is.`;
+
+async function readSpec(path: string): Promise<NetworkSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new InvalidArgumentError(`train: cannot read --spec ${path} (${(e as { code?: string }).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as NetworkSpec;
+  } catch (e) {
+    throw new InvalidArgumentError(`train: --spec ${path} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+async function loadSet(imagesPath: string, labelsPath: string, classes: number | undefined) {
+  const images = await loadIdx(imagesPath);
+  const labels = await loadIdx(labelsPath);
+  const { inputs, count, features } = imagesToInputs(images, imagesPath);
+  const k = classes ?? classCount(labels);
+  if (k > 256) throw new InvalidArgumentError(`train: ${labelsPath} has labels up to ${k - 1}; at most 256 classes are supported`);
+  return { inputs, targets: labelsToTargets(labels, count, k, labelsPath), count, features, classes: k };
+}
+
+export async function trainCommand(args: string[]): Promise<number> {
+  const cmd = 'train';
+  const { values } = parse(cmd, args, {
+    images: { type: 'string' }, labels: { type: 'string' }, 'test-images': { type: 'string' }, 'test-labels': { type: 'string' },
+    spec: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' }, 'input-keep': { type: 'string' },
+    keep: { type: 'string' }, dropout: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
+    optimizer: { type: 'string' }, 'learning-rate': { type: 'string' }, momentum: { type: 'string' }, 'max-norm': { type: 'string' },
+    seed: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${TRAIN_USAGE}\n`);
+    return 0;
+  }
+  const imagesPath = requireFlag(cmd, 'images', values.images);
+  const labelsPath = requireFlag(cmd, 'labels', values.labels);
+  const out = resolve(requireFlag(cmd, 'out', values.out));
+  if ((values['test-images'] === undefined) !== (values['test-labels'] === undefined)) throw new UsageError(`${cmd}: --test-images and --test-labels go together`);
+  if (values.spec !== undefined) {
+    for (const f of ['hidden', 'activation', 'input-keep', 'keep', 'dropout'] as const) {
+      if (values[f] !== undefined) throw new UsageError(`${cmd}: --${f} cannot be combined with --spec (describe the network in one place)`);
+    }
+  }
+  const epochs = intFlag(cmd, 'epochs', values.epochs, 1, 1_000_000) ?? 10;
+  const batchSize = intFlag(cmd, 'batch-size', values['batch-size'], 1, 1_000_000) ?? 100;
+  const optimizer = enumFlag(cmd, 'optimizer', values.optimizer, ['adam', 'sgd'] as const) ?? 'adam';
+  const learningRate = numberFlag(cmd, 'learning-rate', values['learning-rate'], 0);
+  const momentum = numberFlag(cmd, 'momentum', values.momentum, 0, 1);
+  const maxNorm = numberFlag(cmd, 'max-norm', values['max-norm'], 0);
+  const seed = intFlag(cmd, 'seed', values.seed, 0);
+  const threads = intFlag(cmd, 'threads', values.threads, 1, 1024);
+  const hidden = intListFlag(cmd, 'hidden', values.hidden, 1) ?? [800, 800];
+  const activation = enumFlag(cmd, 'activation', values.activation, ['logistic', 'tanh', 'relu', 'linear'] as const) ?? 'logistic';
+  const inputKeep = numberFlag(cmd, 'input-keep', values['input-keep'], 0, 1) ?? 0.8;
+  const keep = numberFlag(cmd, 'keep', values.keep, 0, 1) ?? 0.5;
+  const dropout = enumFlag(cmd, 'dropout', values.dropout, ['units', 'connections'] as const) ?? 'units';
+
+  const progress = new ProgressBar();
+  const train = await loadSet(imagesPath, labelsPath, undefined);
+  const testImages = stringFlag(values['test-images']);
+  const test = testImages ? await loadSet(testImages, stringFlag(values['test-labels'])!, train.classes) : undefined;
+  if (test && test.features !== train.features) throw new InvalidArgumentError(`${cmd}: test images have ${test.features} values per example, training images ${train.features}`);
+  progress.log(`data: ${train.count} examples × ${train.features} features, ${train.classes} classes${test ? `; ${test.count} test examples` : ''}`);
+
+  const spec: NetworkSpec = values.spec !== undefined
+    ? await readSpec(stringFlag(values.spec)!)
+    : { inputs: train.features, inputKeep, dropout, layers: [...hidden.map((units) => ({ units, activation, keep })), { units: train.classes, activation: 'softmax' }] };
+  if (seed !== undefined) spec.seed = seed;
+  if (threads !== undefined) spec.threads = threads;
+  const net = new Network(spec);
+  if (net.spec.inputs !== train.features) {
+    throw new InvalidArgumentError(`${cmd}: the network reads ${net.spec.inputs} inputs but ${imagesPath} has ${train.features} values per example`);
+  }
+  const outputs = net.spec.layers[net.spec.layers.length - 1]!.units;
+  if (outputs < train.classes) throw new InvalidArgumentError(`${cmd}: the network has ${outputs} outputs but the labels need ${train.classes} classes`);
+
+  progress.phase('training', epochs * train.count, 'examples');
+  let interrupted = false;
+  await withInterrupt(progress, async (signal) => {
+    try {
+      await net.train(train, {
+        epochs, batchSize, optimizer,
+        ...(learningRate !== undefined ? { learningRate } : {}),
+        ...(momentum !== undefined ? { momentum } : {}),
+        ...(maxNorm !== undefined ? { maxNorm } : {}),
+        ...(test ? { validation: test } : {}),
+        signal,
+        onProgress: (p) => progress.update((p.epoch - 1) * train.count + p.examples, `epoch ${p.epoch}/${epochs}, loss ${p.loss.toFixed(3)}`),
+        onEpoch: (s) => progress.log(`epoch ${s.epoch}: loss ${s.loss.toFixed(4)}, training error ${(100 * s.trainError).toFixed(2)}%${s.validationError !== undefined ? `, test error ${(100 * s.validationError).toFixed(2)}%` : ''} (${s.seconds.toFixed(1)} s)`),
+      });
+      progress.finish();
+    } catch (e) {
+      if (!signal.aborted) throw e;
+      interrupted = true;
+      progress.finish('interrupted');
+    }
+  });
+  await net.save(out);
+  process.stdout.write(`model: ${out}${interrupted ? ' (interrupted: saved at the last completed minibatch)' : ''}\n`);
+  return interrupted ? 130 : 0;
+}

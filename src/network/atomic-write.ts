@@ -1,0 +1,46 @@
+// Crash-safe file replacement: write a temporary file in the destination's directory, flush it to
+// disk, then rename it over the destination (atomic on POSIX within one file system). A crash at
+// any point leaves either the old file or the complete new one, never a torn file.
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Writes `data` to `path` atomically. Rejects with the file system's error; never leaves the temporary file behind. */
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  // Same directory as the destination so the rename never crosses file systems; dot-prefixed and
+  // unique so concurrent writers and directory listings do not trip over it.
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let renamed = false;
+  try {
+    const fh = await open(temp, 'wx', 0o644);
+    try {
+      let off = 0;
+      while (off < data.length) {
+        const { bytesWritten } = await fh.write(data, off, data.length - off);
+        off += bytesWritten;
+      }
+      await fh.sync(); // the data is on disk before the name points at it
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, path);
+    renamed = true;
+    await syncDirectory(dir); // the rename itself survives a power cut
+  } finally {
+    if (!renamed) await unlink(temp).catch(() => undefined);
+  }
+}
+
+/** fsync of a directory, where the platform allows it (not on Windows: there it is a no-op). */
+async function syncDirectory(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some platforms and file systems cannot open or sync a directory; the data itself is synced.
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}

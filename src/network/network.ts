@@ -1,0 +1,368 @@
+// The public Network class: describe, train, predict, save and load a dropout network.
+// Every argument is validated here (src/validate.ts) before any native call, so a failed call
+// leaves the network exactly as it was; the arithmetic runs in the addon on native threads.
+//
+// Requests to the engine's binding (H3; native/addon/network_binding.cpp, typings in src/native.ts):
+//  - A cheap `trainingProgress(): { epoch, position, step }`. train() needs the absolute epoch to
+//    evaluate schedules; getTrainingState() copies both Adam moments (2 × 21 MB on the paper's
+//    network) just to read three integers.
+import { AbortError, BusyError, awaitNative, callNative, fromNative } from '../errors.js';
+import { checkBoolean, checkElementCount, checkEnum, checkFloat32, checkInteger, checkOptions, invalid } from '../validate.js';
+import type { RawNetwork, RawNetworkSpec, RawTrainData, RawTrainOptions, RawTrainingState } from '../native.js';
+import { native } from '../native.js';
+import { writeFileAtomic } from './atomic-write.js';
+import type { CheckedDataset } from './dataset.js';
+import { rowsOf } from './dataset.js';
+import type { ModelContents } from './model-file.js';
+import { decodeModel, encodeModel, readModelFile } from './model-file.js';
+import type { PredictOptions } from './predict.js';
+import { labelsOf, resolvePredictOptions } from './predict.js';
+import type { NetworkSpec, ResolvedSpec } from './spec.js';
+import { MAX_THREADS, copySpec, outputsOf, resolveSpec, unitsOf, weightPairs } from './spec.js';
+import type { EpochStats, Progress, TrainOptions } from './train-options.js';
+import { ADAM, resolveTrainOptions } from './train-options.js';
+import type { EnsembleOptions, EnsembleStats, EnsembleStatsMany, PropagateMethod, PropagateResult } from '../ensemble/index.js';
+import { ensembleStats, ensembleStatsMany, exactEnsemble, propagate } from '../ensemble/index.js';
+
+/** Options of `save()` / `toBuffer()`. */
+export interface SaveOptions {
+  /** Keep the optimizer state (moments, step, epoch, position) so that training resumes exactly where it stopped. Default true. */
+  trainingState?: boolean;
+}
+/** Options of `Network.load()` / `Network.fromBuffer()`: the machine's choices, not the model's. */
+export interface LoadOptions {
+  /** Default: all cores. */
+  threads?: number;
+  backend?: 'cpu' | 'auto' | 'cuda';
+}
+
+const SAVE_KEYS = ['trainingState'] as const;
+const LOAD_KEYS = ['threads', 'backend'] as const;
+
+function keepArray(k: number | Float32Array, n: number): Float32Array | null {
+  if (typeof k !== 'number') return k;
+  return k === 1 ? null : new Float32Array(n).fill(k);
+}
+
+function toRawSpec(s: ResolvedSpec): RawNetworkSpec {
+  return {
+    inputs: s.inputs,
+    inputKeep: keepArray(s.inputKeep, s.inputs),
+    dropout: s.dropout,
+    layers: s.layers.map((l) => ({
+      units: l.units,
+      activation: typeof l.activation === 'string' ? l.activation : 'logistic',
+      c: typeof l.activation === 'string' ? 1 : l.activation.c,
+      lambda: typeof l.activation === 'string' ? 1 : l.activation.lambda,
+      keep: l.keep === undefined ? null : keepArray(l.keep, l.units),
+      from: Int32Array.from(l.from),
+    })),
+    seed: s.seed,
+    threads: s.threads,
+  };
+}
+
+function rawData(d: CheckedDataset): RawTrainData {
+  return { inputs: d.inputs, count: d.count, ...(d.labels ? { labels: d.labels } : { values: d.rows! }) };
+}
+
+export class Network {
+  readonly #raw: RawNetwork;
+  readonly #spec: ResolvedSpec;
+  /** The asynchronous operation in flight, checked before every native call (ERR_BUSY). */
+  #busy: string | null = null;
+
+  /**
+   * Builds a network from its description (see NetworkSpec) with weights initialised from
+   * `spec.seed` (native/core/network.h: Glorot-uniform for logistic and tanh, He for relu, with
+   * the fan-in counted in expected live inputs Σ p_l·units_l; biases 0, logistic biases ln(c)/λ).
+   */
+  constructor(spec: NetworkSpec) {
+    this.#spec = resolveSpec('new Network', spec);
+    const Ctor = native().Network;
+    this.#raw = callNative(() => new Ctor(toRawSpec(this.#spec)));
+  }
+
+  /** The resolved description (every default filled in); a deep copy, so changing it changes nothing. */
+  get spec(): ResolvedSpec {
+    return copySpec(this.#spec);
+  }
+
+  /** True while train(), predict() or classify() runs; other calls then fail with BusyError. */
+  get busy(): boolean {
+    return this.#busy !== null;
+  }
+
+  #checkIdle(where: string): void {
+    if (this.#busy !== null) {
+      throw new BusyError(`${where}: the network is busy ${this.#busy}; wait for that call to settle`);
+    }
+  }
+
+  #checkLayer(where: string, name: string, h: unknown): number {
+    return checkInteger(where, name, h, 1, this.#spec.layers.length);
+  }
+
+  #checkEdge(where: string, h: unknown, l: unknown): [number, number] {
+    const hh = this.#checkLayer(where, 'h', h);
+    const ll = checkInteger(where, 'l', l, 0, hh - 1);
+    const from = this.#spec.layers[hh - 1]!.from;
+    if (!from.includes(ll)) {
+      throw invalid(where, 'l', `a layer that layer ${hh} reads (its from is [${from.join(', ')}])`, ll);
+    }
+    return [hh, ll];
+  }
+
+  /** A copy of W(h, l), row-major [units_h × units_l]: the weights layer h applies to layer l's outputs. */
+  getWeights(h: number, l: number): Float32Array {
+    const [hh, ll] = this.#checkEdge('Network.getWeights', h, l);
+    this.#checkIdle('Network.getWeights');
+    return callNative(() => this.#raw.getWeights(hh, ll));
+  }
+
+  /** Replaces W(h, l) with a copy of `weights` (Float32Array [units_h × units_l], finite). */
+  setWeights(h: number, l: number, weights: Float32Array): void {
+    const where = 'Network.setWeights';
+    const [hh, ll] = this.#checkEdge(where, h, l);
+    const w = checkFloat32(where, 'weights', weights, unitsOf(this.#spec, hh) * unitsOf(this.#spec, ll));
+    this.#checkIdle(where);
+    callNative(() => this.#raw.setWeights(hh, ll, w));
+  }
+
+  /** A copy of the biases b(h) [units_h]. */
+  getBias(h: number): Float32Array {
+    const hh = this.#checkLayer('Network.getBias', 'h', h);
+    this.#checkIdle('Network.getBias');
+    return callNative(() => this.#raw.getBias(hh));
+  }
+
+  /** Replaces b(h) with a copy of `bias` (Float32Array [units_h], finite). */
+  setBias(h: number, bias: Float32Array): void {
+    const where = 'Network.setBias';
+    const hh = this.#checkLayer(where, 'h', h);
+    const b = checkFloat32(where, 'bias', bias, unitsOf(this.#spec, hh));
+    this.#checkIdle(where);
+    callNative(() => this.#raw.setBias(hh, b));
+  }
+
+  /**
+   * Trains with dropout (Section 5): minibatches with a fresh, independent gate for every example
+   * (per unit, or per connection), drawn from Philox keyed by `spec.seed` and the example's position,
+   * a shuffle per epoch from the same seed, then an SGD-with-momentum or Adam update. The whole loop
+   * runs on native threads; the event loop stays free and `onEpoch` / `onProgress` run on it.
+   *
+   * The default recipe is what gets the paper's logistic network (784-1200-1200-1200-1200-10, keep
+   * 0.8 / 0.5) past the initial plateau in one epoch: Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8) at
+   * learning rate 1e-3, batch 100, cross-entropy, no weight decay or max-norm, with the engine's
+   * keep-aware Glorot initialisation. `net.train(mnist.train, { epochs: 1, batchSize: 100 })` then
+   * reaches under 10% weight-scaled test error on the 10,000 test digits (measured on 2 cores:
+   * 8.39% with seed 1, 8.58% with seed 2; PyTorch with this recipe: 7.8%). Plain SGD (the algorithm
+   * Section 5 analyses) is `optimizer: 'sgd'`, default learning rate 0.1 and momentum 0.9; on this
+   * logistic network it sits on the initial plateau (PyTorch, learning rates 0.1–10, momentum
+   * 0.5–0.9: 88–90% test error after two epochs). Hinton et al.'s schedules are available for it:
+   * `learningRate: { kind: 'exponential', initial, decay }`, momentum ramp
+   * `{ kind: 'linear', from: 0.5, to: 0.99, epochs: 500 }`, and `maxNorm`.
+   *
+   * Schedules are indexed by the network's absolute epoch (epochs trained so far, across calls and
+   * save/load with the training state), so training in several calls equals training in one.
+   * Training continues where the previous call stopped (an aborted epoch is finished first).
+   *
+   * Resolves with one EpochStats per completed epoch. Rejects with AbortError when `signal` fires
+   * (within one minibatch; the network then holds the last completed update, and the next train()
+   * resumes there), with BusyError if the network is busy, and with the error of `onEpoch` or
+   * `onProgress` if one throws (training stops at the next minibatch).
+   */
+  async train(data: { inputs: Float32Array; targets: Uint8Array | Int32Array | Float32Array; count: number }, options?: TrainOptions): Promise<EpochStats[]> {
+    const where = 'Network.train';
+    this.#checkIdle(where);
+    const start = callNative(() => this.#raw.getTrainingState()).epoch;
+    const o = resolveTrainOptions(where, data, options, this.#spec, start);
+    if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before training started`);
+    let callbackError: { error: unknown } | undefined;
+    const guard = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
+      if (callbackError) return;
+      try {
+        fn(...a);
+      } catch (error) {
+        callbackError = { error };
+        this.#raw.abort();
+      }
+    };
+    const history: EpochStats[] = [];
+    const rawOptions: RawTrainOptions = {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      optimizer: o.optimizer,
+      loss: o.loss,
+      learningRate: Float32Array.from(o.learningRate),
+      momentum: o.optimizer === 'sgd' ? Float32Array.from(o.momentum) : null,
+      beta1: o.optimizer === 'adam' ? o.momentum[0]! : ADAM.beta1,
+      beta2: ADAM.beta2,
+      epsilon: ADAM.epsilon,
+      weightDecay: o.weightDecay,
+      maxNorm: o.maxNorm,
+      seed: this.#spec.seed,
+      shuffle: true,
+      validation: o.validation ? rawData(o.validation) : null,
+      onEpoch: guard((r) => {
+        const i = r.epoch - start;
+        const stats: EpochStats = {
+          epoch: r.epoch + 1,
+          loss: r.loss,
+          trainError: r.trainError,
+          seconds: r.seconds,
+          learningRate: o.learningRate[i] ?? NaN,
+          momentum: o.momentum[i] ?? NaN,
+          ...(o.validation ? { validationLoss: r.validationLoss, validationError: r.validationError } : {}),
+        };
+        history.push(stats);
+        o.onEpoch?.(stats);
+      }),
+      onProgress: o.onProgress
+        ? guard((p) => {
+            const progress: Progress = { epoch: p.epoch + 1, examples: p.position, count: p.count, step: p.step, loss: p.loss };
+            o.onProgress!(progress);
+          })
+        : null,
+    };
+    const onAbort = () => this.#raw.abort();
+    this.#busy = 'training';
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await awaitNative(this.#raw.train(rawData(o.data), rawOptions));
+    } catch (e) {
+      if (callbackError) throw callbackError.error;
+      const err = fromNative(e);
+      if (err instanceof AbortError) {
+        throw new AbortError(`${where}: aborted after ${history.length} complete epoch(s); the network holds the last completed update`);
+      }
+      throw err;
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+      this.#busy = null;
+    }
+    if (callbackError) throw callbackError.error;
+    return history;
+  }
+
+  /**
+   * Outputs of the network for `inputs` (Float32Array [count × inputs]): Float32Array
+   * [count × outputs]. `method: 'weight-scaling'` (default) is O* (Eq. 4/13); `'monte-carlo'`
+   * averages `samples` subnetworks drawn from `seed`. See predict.ts.
+   */
+  async predict(inputs: Float32Array, options?: PredictOptions): Promise<Float32Array> {
+    const where = 'Network.predict';
+    this.#checkIdle(where);
+    const count = rowsOf(where, 'inputs', inputs, this.#spec);
+    checkElementCount(where, 'the outputs', count, outputsOf(this.#spec));
+    checkFloat32(where, 'inputs', inputs);
+    const o = resolvePredictOptions(where, options, this.#spec.seed);
+    if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before prediction started`);
+    const onAbort = () => this.#raw.abort();
+    this.#busy = 'predicting';
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await awaitNative(this.#raw.predict(inputs, count, { method: o.method, samples: o.samples, seed: o.seed }));
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+      this.#busy = null;
+    }
+  }
+
+  /** Class labels for `inputs`: the argmax of each predicted row (single output: O ≥ 0.5 → 1). */
+  async classify(inputs: Float32Array, options?: PredictOptions): Promise<Int32Array> {
+    const out = await this.predict(inputs, options);
+    return labelsOf(out, out.length / outputsOf(this.#spec), outputsOf(this.#spec));
+  }
+
+  #contents(where: string, options: unknown): ModelContents {
+    const o = checkOptions<SaveOptions>(where, 'options', options, SAVE_KEYS);
+    const withState = o.trainingState === undefined ? true : checkBoolean(where, 'options.trainingState', o.trainingState);
+    this.#checkIdle(where);
+    const pairs = weightPairs(this.#spec);
+    return callNative(() => {
+      const contents: ModelContents = {
+        spec: this.#spec,
+        weights: pairs.map(([h, l]) => this.#raw.getWeights(h, l)),
+        biases: this.#spec.layers.map((_, i) => this.#raw.getBias(i + 1)),
+      };
+      if (withState) {
+        const s = this.#raw.getTrainingState();
+        contents.training = { optimizer: s.optimizer, step: s.step, epoch: s.epoch, position: s.position, m: s.m, v: s.v };
+      }
+      return contents;
+    });
+  }
+
+  /** The model as bytes (the format of model-file.ts), for `Network.fromBuffer`. */
+  toBuffer(options?: SaveOptions): Buffer {
+    return encodeModel(this.#contents('Network.toBuffer', options));
+  }
+
+  /** Writes the model to `path` atomically (temporary file, fsync, rename): never a torn file. */
+  async save(path: string, options?: SaveOptions): Promise<void> {
+    if (typeof path !== 'string' || path.length === 0) throw invalid('Network.save', 'path', 'a non-empty string', path);
+    // The snapshot is taken synchronously, so the network may train again while the file is written.
+    await writeFileAtomic(path, this.toBuffer(options));
+  }
+
+  /** Reads a model written by `save()`. Rejects with CorruptFileError when the file fails any check. */
+  static async load(path: string, options?: LoadOptions): Promise<Network> {
+    const where = 'Network.load';
+    if (typeof path !== 'string' || path.length === 0) throw invalid(where, 'path', 'a non-empty string', path);
+    const o = checkLoadOptions(where, options);
+    return Network.#fromContents(await readModelFile(path, o.threads), o);
+  }
+
+  /** The inverse of `toBuffer()`. Throws CorruptFileError when the bytes fail any check. */
+  static fromBuffer(bytes: Uint8Array, options?: LoadOptions): Network {
+    const where = 'Network.fromBuffer';
+    if (!(bytes instanceof Uint8Array)) throw invalid(where, 'bytes', 'a Buffer or Uint8Array', bytes);
+    const o = checkLoadOptions(where, options);
+    return Network.#fromContents(decodeModel(where, bytes, o.threads), o);
+  }
+
+  static #fromContents(m: ModelContents, o: LoadOptions): Network {
+    const net = new Network({ ...m.spec, ...(o.backend === undefined ? {} : { backend: o.backend }) });
+    const raw = net.#raw;
+    callNative(() => {
+      weightPairs(m.spec).forEach(([h, l], i) => raw.setWeights(h, l, m.weights[i]!));
+      m.biases.forEach((b, i) => raw.setBias(i + 1, b));
+      if (m.training) {
+        const t = m.training;
+        const state: RawTrainingState = { optimizer: t.optimizer, step: t.step, epoch: t.epoch, position: t.position, m: t.m, v: t.v };
+        raw.setTrainingState(state);
+      }
+    });
+    return net;
+  }
+
+  // ---- ensemble statistics (issue 4; implemented in src/ensemble, these only delegate) ----
+
+  /** Per-neuron Monte Carlo statistics of the ensemble of subnetworks for one input (src/ensemble/sample.ts). */
+  ensembleStats(input: Float32Array, options?: EnsembleOptions): Promise<EnsembleStats> {
+    return ensembleStats(this, this.#raw, input, options);
+  }
+
+  /** The same statistics computed exactly by enumerating every subnetwork (at most 24 gates). */
+  exactEnsemble(input: Float32Array, options?: { signal?: AbortSignal }): Promise<EnsembleStats> {
+    return exactEnsemble(this, this.#raw, input, options);
+  }
+
+  /** Consistency and gap columns averaged over `count` inputs (Float32Array [count × inputs]). */
+  ensembleStatsMany(inputs: Float32Array, count: number, options?: EnsembleOptions): Promise<EnsembleStatsMany> {
+    return ensembleStatsMany(this, this.#raw, inputs, count, options);
+  }
+
+  /** Sampling-free estimates of E(O) (and Var(O)): 'nwgm' (Eqs. 11–13) or 'gaussian' moment propagation. */
+  propagate(input: Float32Array, options?: { method?: PropagateMethod }): PropagateResult {
+    return propagate(this, input, options);
+  }
+}
+
+function checkLoadOptions(where: string, options: unknown): LoadOptions {
+  const o = checkOptions<LoadOptions>(where, 'options', options, LOAD_KEYS);
+  if (o.threads !== undefined) checkInteger(where, 'options.threads', o.threads, 1, MAX_THREADS);
+  if (o.backend !== undefined) checkEnum(where, 'options.backend', o.backend, ['cpu', 'cuda', 'auto'] as const);
+  return o;
+}

@@ -1,0 +1,138 @@
+// The command line, run as users run it: `node dist/cli/main.js` (built by `npm run prepare`; rebuilt
+// here when a source file is newer). Every failure must be one line on stderr, a non-zero exit
+// code, and never a stack trace.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../src/data/mnist.js';
+import { Network } from '../src/network/network.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DE_DEBUG: '' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One line on stderr naming the problem, non-zero exit, no stack trace. */
+function expectOneLineError(r: ReturnType<typeof cli>, code: number, pattern: RegExp) {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^dropout-ensemble: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** An IDX file from header fields and payload. */
+function idx(type: number, dims: number[], payload: Uint8Array): Buffer {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head[2] = type;
+  head[3] = dims.length;
+  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([head, payload]);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+const images = join(dir, 'images.idx.gz');
+const labels = join(dir, 'labels.idx');
+
+beforeAll(async () => {
+  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(ROOT, 'src'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  // 300 MNIST digits as a gzipped images file and a plain labels file.
+  const m = await loadMnist();
+  const n = 300;
+  const pixels = Uint8Array.from(m.train.inputs.subarray(0, n * 784), (x) => Math.round(x * 255));
+  writeFileSync(images, gzipSync(idx(0x08, [n, 28, 28], pixels)));
+  writeFileSync(labels, idx(0x08, [n], m.train.targets.subarray(0, n)));
+}, 180_000);
+
+describe('dropout-ensemble: usage errors', () => {
+  it('rejects an unknown command, an unknown flag and a bad value with exit code 2', () => {
+    expectOneLineError(cli('frobnicate'), 2, /unknown command "frobnicate"/);
+    expectOneLineError(cli('reproduce', '--bogus'), 2, /reproduce: Unknown option '--bogus'/);
+    expectOneLineError(cli('reproduce', '--epochs', 'ten'), 2, /--epochs must be an integer in \[1, 100000\], got "ten"/);
+    expectOneLineError(cli('reproduce', '--quick', '--full'), 2, /exclude each other/);
+    expectOneLineError(cli('reproduce', '--backend', 'tpu'), 2, /--backend must be one of cpu, cuda, auto/);
+    expectOneLineError(cli('train', '--images', images), 2, /--labels is required/);
+    expectOneLineError(cli('stats'), 2, /give the model file/);
+  });
+
+  it('prints help with exit code 0', () => {
+    const r = cli('reproduce', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--resume');
+  });
+});
+
+describe('dropout-ensemble: bad files', () => {
+  it('a missing IDX file', () => {
+    expectOneLineError(cli('train', '--images', join(dir, 'nope.idx'), '--labels', labels, '--out', join(dir, 'm.bin')), 1, /cannot read .*nope\.idx \(ENOENT\)/);
+  });
+
+  it('a corrupt IDX file: wrong magic, truncated, lying gzip', () => {
+    const wrong = join(dir, 'wrong.idx');
+    writeFileSync(wrong, Buffer.from('not an idx file at all'));
+    expectOneLineError(cli('train', '--images', wrong, '--labels', labels, '--out', join(dir, 'm.bin')), 1, /wrong\.idx: not a valid IDX file: wrong magic/);
+    const truncated = join(dir, 'truncated.idx');
+    writeFileSync(truncated, idx(0x08, [300, 28, 28], new Uint8Array(1000)));
+    expectOneLineError(cli('train', '--images', truncated, '--labels', labels, '--out', join(dir, 'm.bin')), 1, /truncated: the header declares 300 × 28 × 28 uint8 values/);
+    const huge = join(dir, 'huge.idx.gz');
+    writeFileSync(huge, gzipSync(idx(0x08, [60000, 28, 28], new Uint8Array(100))));
+    expectOneLineError(cli('train', '--images', huge, '--labels', labels, '--out', join(dir, 'm.bin')), 1, /huge\.idx\.gz: not a valid IDX file/);
+  });
+
+  it('labels that do not match the images', () => {
+    const short = join(dir, 'short-labels.idx');
+    writeFileSync(short, idx(0x08, [10], new Uint8Array(10)));
+    expectOneLineError(cli('train', '--images', images, '--labels', short, '--out', join(dir, 'm.bin')), 1, /10 labels for 300 examples/);
+  });
+
+  it('a corrupt model file and a model of the wrong shape', async () => {
+    const junk = join(dir, 'junk.bin');
+    writeFileSync(junk, Buffer.alloc(100, 7));
+    expectOneLineError(cli('stats', junk, '--input', images), 1, /junk\.bin/);
+    const small = new Network({ inputs: 20, layers: [{ units: 5, keep: 0.5 }, { units: 3, activation: 'softmax' }], seed: 1, threads: 1 });
+    const model = join(dir, 'small.bin');
+    await small.save(model);
+    expectOneLineError(cli('stats', model, '--input', images), 1, /the model reads 20 inputs per example but .*images\.idx\.gz has 784/);
+  });
+});
+
+describe('dropout-ensemble: train and stats on IDX files', () => {
+  it('trains a network from flags, saves it, and reports per-neuron statistics as JSON', () => {
+    const model = join(dir, 'trained.bin');
+    const t = cli('train', '--images', images, '--labels', labels, '--hidden', '16,16', '--epochs', '2', '--batch-size', '50', '--seed', '4', '--threads', '1', '--out', model);
+    expect(t.stderr).not.toMatch(/\n\s+at /);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain(`model: ${model}`);
+    const s = cli('stats', model, '--input', images, '--index', '0,7', '--samples', '200', '--json', '-');
+    expect(s.code, s.stderr).toBe(0);
+    const json = JSON.parse(s.stdout);
+    expect(json.inputs.map((i: { index: number }) => i.index)).toEqual([0, 7]);
+    const layer1 = json.inputs[0].stats.layers[0];
+    expect(layer1.mean).toHaveLength(16);
+    for (const k of ['mean', 'variance', 'std', 'nwgm', 'deterministic', 'secondOrder', 'deltaMethod', 'bound']) {
+      expect(layer1[k].every((x: number | null) => typeof x === 'number' && Number.isFinite(x)), k).toBe(true);
+    }
+    const printed = cli('stats', model, '--input', images, '--samples', '100');
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/input 0 \(100 subnetworks\)/);
+    expect(printed.stdout.trim().split('\n')).toHaveLength(2 + 3);
+  });
+});

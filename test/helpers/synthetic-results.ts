@@ -1,0 +1,66 @@
+// A synthetic Results object with the shape and rough statistics of a real run (sparse logistic
+// units, small spreads), for testing the report generator without training a network.
+import { approximationLayer, figure1Layer, figure2aLayer, figure2bLayer, figure3Layer, type LayerColumns, type ProbeSnapshot } from '../../src/report/analysis.js';
+import { allClaims } from '../../src/report/claims.js';
+import type { Results, RunSettings } from '../../src/report/results.js';
+import { seededRandom } from '../../src/report/stats-math.js';
+
+/** Columns of one layer: E from a skewed distribution, V ∝ E(1−E), gap from the delta method ± 5%. */
+export function syntheticLayer(units: number, rand: () => number): LayerColumns {
+  const c = { mean: new Float64Array(units), std: new Float64Array(units), nwgm: new Float64Array(units), deterministic: new Float64Array(units), secondOrder: new Float64Array(units), deltaMethod: new Float64Array(units), bound: new Float64Array(units), standardError: new Float64Array(units) };
+  for (let i = 0; i < units; i++) {
+    const E = Math.min(0.999, Math.max(0.001, rand() ** 3));
+    const V = 0.05 * E * (1 - E) * rand();
+    const delta = (V * (1 - 2 * E)) / (2 * E * (1 - E));
+    const gap = delta * (1 + 0.1 * (rand() - 0.5));
+    c.mean[i] = E;
+    c.std[i] = Math.sqrt(V);
+    c.nwgm[i] = E - gap;
+    c.deterministic[i] = E - gap * 1.2;
+    c.secondOrder[i] = (V * (1 - 2 * E)) / (1 - 2 * V);
+    c.deltaMethod[i] = delta;
+    c.bound[i] = 2 * E * (1 - E) * Math.abs(1 - 2 * E);
+    c.standardError[i] = Math.sqrt(V / 10000);
+  }
+  return c;
+}
+
+export function syntheticResults(units = 50, layers = 4, seed = 3): Results {
+  const rand = seededRandom(seed);
+  const hidden = Array.from({ length: layers }, () => units);
+  const perInput = Array.from({ length: 3 }, () => hidden.map(() => syntheticLayer(units, rand)));
+  const probes: ProbeSnapshot[][] = hidden.map(() => []);
+  for (let k = 0; k <= 10; k++) {
+    hidden.forEach((_, h) => {
+      const final = perInput[0]![h]!;
+      probes[h]!.push({ at: k / 5, deterministic: final.deterministic, std: Array.from(final.std, (s) => s * Math.sin((Math.PI * Math.min(k, 6)) / 8)) });
+    });
+  }
+  const settings: RunSettings = {
+    preset: 'custom', shortRun: true, hidden, inputKeep: 0.8, hiddenKeep: 0.5, trainCount: 500, epochs: 2, batchSize: 50,
+    optimizer: 'adam', learningRate: [1e-3, 1e-3], momentum: [0.9, 0.9], maxNorm: 0, samples: 10000, inputs: 3,
+    histogramInputs: 3, probeInputs: 1, probeEvery: 5, probeSamples: 100, monteCarloTestCount: 100, monteCarloTestSamples: 10,
+    seed, threads: 1, backend: 'cpu',
+  };
+  const approximation = hidden.map((_, h) => approximationLayer(h + 1, perInput.map((p) => p[h]!)));
+  const f2a = hidden.map((_, h) => figure2aLayer(h + 1, probes[h]!));
+  const f2b = hidden.map((_, h) => figure2bLayer(h + 1, perInput.map((p) => p[h]!)));
+  const f3 = hidden.map((_, h) => figure3Layer(h + 1, perInput.flatMap((p) => Array.from(p[h]!.deterministic))));
+  const testError = { weightScaled: { error: 0.05, count: 1000 }, monteCarlo: { error: 0.06, count: 100, samples: 10 } };
+  return {
+    version: 1,
+    createdAt: new Date(0).toISOString(),
+    settings,
+    environment: { node: process.version, platform: 'linux x64', cpus: 2, cpuKernel: 'synthetic', resumed: false },
+    training: [1, 2].map((epoch) => ({ epoch, loss: 0.5 / epoch, trainError: 0.1 / epoch, testError: 0.08 / epoch, seconds: 1, learningRate: 1e-3, momentum: 0.9 })),
+    testError,
+    fixedInputs: [0, 1, 2],
+    figure1: { input: 0, layers: hidden.map((_, h) => figure1Layer(h + 1, perInput[0]![h]!)) },
+    figure2a: { probeInput: 0, layers: f2a },
+    figure2b: { inputs: 3, layers: f2b },
+    figure3: { inputs: 3, layers: f3 },
+    approximation,
+    claims: allClaims({ settings, approximation, figure2a: f2a, figure2b: f2b, figure3: f3, testError }),
+    timings: { loadSeconds: 0.3, trainSeconds: 2, monteCarloSeconds: 1, histogramSeconds: 0.1, testSeconds: 0.2, reportSeconds: 0, totalSeconds: 3.6 },
+  };
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+
+import { InvalidArgumentError, kernels, OutOfRangeError } from '../src/index.js';
+import { randomFloats, randomMask } from './helpers/random.js';
+
+// float64 reference of C[i][o] = bias[o] + Σ_j A[i][j]·mask[i][j]·scale[j]·B[o][j]; also Σ|terms|
+// so the tolerance can scale with the magnitude actually summed.
+function reference(a: Float32Array, b: Float32Array, m: number, n: number, k: number,
+  mask?: Uint8Array, scale?: Float32Array, bias?: Float32Array) {
+  const c = new Float64Array(m * n);
+  const mag = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let o = 0; o < n; o++) {
+      let s = bias ? bias[o]! : 0;
+      let abs = Math.abs(s);
+      for (let j = 0; j < k; j++) {
+        const t = a[i * k + j]! * (mask ? mask[i * k + j]! : 1) * (scale ? scale[j]! : 1) * b[o * k + j]!;
+        s += t;
+        abs += Math.abs(t);
+      }
+      c[i * n + o] = s;
+      mag[i * n + o] = abs;
+    }
+  }
+  return { c, mag };
+}
+
+function expectClose(got: Float32Array, ref: { c: Float64Array; mag: Float64Array }, k: number) {
+  // fp32 accumulation error bound: ~ k·eps·Σ|terms| (in practice far smaller).
+  const eps = 2 ** -23;
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i]! - ref.c[i]!);
+    const tol = (k + 2) * eps * ref.mag[i]! + 1e-30;
+    worst = Math.max(worst, err / tol);
+  }
+  expect(worst).toBeLessThanOrEqual(1);
+}
+
+const shapes: Array<[number, number, number]> = [
+  [1, 1, 1], [1, 7, 17], [7, 1, 17], [17, 17, 17], [7, 17, 1023], [33, 65, 129], [100, 31, 784], [6, 16, 256],
+  [13, 1023, 7], [129, 48, 300],
+];
+
+describe('kernels.maskedMatmul', () => {
+  for (const [m, n, k] of shapes) {
+    it(`matches the float64 reference at ${m}×${k}→${n}, with and without mask/scale/bias`, () => {
+      const a = randomFloats(m * k, m * 1000 + k);
+      const b = randomFloats(n * k, n * 7 + k);
+      const mask = randomMask(m * k, m + n + k, 0.6);
+      const scale = randomFloats(k, k + 3, 0.2, 1);
+      const bias = randomFloats(n, n + 11);
+      expectClose(kernels.maskedMatmul({ a, b, m, n, k }), reference(a, b, m, n, k), k);
+      expectClose(kernels.maskedMatmul({ a, b, m, n, k, mask }), reference(a, b, m, n, k, mask), k);
+      expectClose(kernels.maskedMatmul({ a, b, m, n, k, scale, bias }), reference(a, b, m, n, k, undefined, scale, bias), k);
+      expectClose(kernels.maskedMatmul({ a, b, m, n, k, mask, scale, bias }), reference(a, b, m, n, k, mask, scale, bias), k);
+    });
+  }
+
+  it('writes into `out` when given and returns it', () => {
+    const [m, n, k] = [5, 6, 7];
+    const a = randomFloats(m * k, 1);
+    const b = randomFloats(n * k, 2);
+    const out = new Float32Array(m * n).fill(123);
+    const r = kernels.maskedMatmul({ a, b, m, n, k, out });
+    expect(r).toBe(out);
+    expectClose(out, reference(a, b, m, n, k), k);
+  });
+
+  it('a zero mask row gives the bias exactly', () => {
+    const [m, n, k] = [3, 9, 50];
+    const a = randomFloats(m * k, 5);
+    const b = randomFloats(n * k, 6);
+    const mask = new Uint8Array(m * k).fill(1);
+    mask.fill(0, k, 2 * k);
+    const bias = randomFloats(n, 7);
+    const c = kernels.maskedMatmul({ a, b, m, n, k, mask, bias });
+    for (let o = 0; o < n; o++) expect(c[n + o]).toBe(bias[o]);
+  });
+
+  it('is bit-identical for threads = 1, 2, 3 (work is never split over k)', () => {
+    for (const [m, n, k] of [[100, 1200, 784], [257, 130, 1023], [7, 1023, 17]] as Array<[number, number, number]>) {
+      const a = randomFloats(m * k, 11);
+      const b = randomFloats(n * k, 12);
+      const mask = randomMask(m * k, 13, 0.5);
+      const bias = randomFloats(n, 14);
+      const r1 = kernels.maskedMatmul({ a, b, m, n, k, mask, bias, threads: 1 });
+      const r2 = kernels.maskedMatmul({ a, b, m, n, k, mask, bias, threads: 2 });
+      const r3 = kernels.maskedMatmul({ a, b, m, n, k, mask, bias, threads: 3 });
+      expect(Buffer.from(r2.buffer).equals(Buffer.from(r1.buffer))).toBe(true);
+      expect(Buffer.from(r3.buffer).equals(Buffer.from(r1.buffer))).toBe(true);
+    }
+  });
+
+  it('rejects bad arguments with typed errors and exact messages', () => {
+    const a = new Float32Array(6);
+    const b = new Float32Array(6);
+    expect(() => kernels.maskedMatmul({ a, b, m: 2, n: 2, k: 3.5 })).toThrow(InvalidArgumentError);
+    expect(() => kernels.maskedMatmul({ a, b, m: 2, n: 2, k: 3.5 })).toThrow('maskedMatmul: k must be an integer >= 1, got 3.5');
+    expect(() => kernels.maskedMatmul({ a, b, m: 0, n: 2, k: 3 })).toThrow(OutOfRangeError);
+    expect(() => kernels.maskedMatmul({ a, b, m: 2, n: 2, k: 4 })).toThrow('maskedMatmul: a must have length 8, got Float32Array(6)');
+    expect(() => kernels.maskedMatmul({ a: new Float64Array(6) as unknown as Float32Array, b, m: 2, n: 2, k: 3 })).toThrow('maskedMatmul: a must be a Float32Array, got Float64Array(6)');
+    expect(() => kernels.maskedMatmul({ a, b, m: 2, n: 2, k: 3, mask: new Uint8Array(5) })).toThrow(InvalidArgumentError);
+    expect(() => kernels.maskedMatmul({ a, b, m: 2, n: 2, k: 3, mask: new Uint8Array(6).fill(2) })).toThrow('maskedMatmul: mask[0] must be 0 or 1, got 2');
+    const nan = new Float32Array(6);
+    nan[4] = NaN;
+    expect(() => kernels.maskedMatmul({ a: nan, b, m: 2, n: 2, k: 3 })).toThrow('maskedMatmul: a[4] must be finite, got NaN');
+    expect(() => kernels.maskedMatmul({ a, b, m: 2, n: 2, k: 3, treads: 2 } as never)).toThrow('maskedMatmul: unknown option "treads" in args');
+    expect(() => kernels.maskedMatmul({ a, b, m: 2 ** 20, n: 2 ** 20, k: 3 })).toThrow(OutOfRangeError);
+    expect(() => kernels.maskedMatmul(null as never)).toThrow(InvalidArgumentError);
+  });
+});

@@ -150,6 +150,16 @@ export interface RawEnsembleSampleOptions {
   samples?: number; seed: number; batch?: number; returnMasks?: boolean;
   masks?: Uint8Array[];             // replay: shapes as RawEnsembleMoments.masks; samples = their rows
 }
+/** train() option `probes` (native/addon/probe_hooks.h; to be wired into the training worker). */
+export interface RawProbeOptions { inputs: Float32Array; count: number; every: number; samples: number; seed: number }
+export interface RawProbeRecord {
+  step: number; epoch: number; position: number;
+  deterministic: Float32Array[][];  // [probe input][layer h − 1] O* per unit
+  std: Float32Array[][];            // [probe input][layer h − 1] Monte Carlo std(O) per unit
+  weightDecay: Float64Array;        // per layer: ½ Σ f′ w² I² p(1−p) (Eq. 28/30), mean over probe inputs
+  meanActivity: Float64Array;       // per layer: mean O*
+  sparsity: Float64Array;           // per layer: fraction of units with O* <= 0.1
+}
 export interface RawEnsemble {
   /** Holds the network like train(); abort() on the network rejects it with ERR_ABORTED. */
   ensembleSample(network: RawNetwork, input: Float32Array, options: RawEnsembleSampleOptions): Promise<RawEnsembleMoments>;

@@ -68,7 +68,7 @@ describe('exactEnsemble: Eq. 20 versus the delta method on a network layer', () 
   it('as the weights shrink, the delta method converges (error ∝ Var) and Eq. 20 stays at ≈ 2E(1−E) of the gap', async () => {
     const median = (a: number[]) => a.slice().sort((x, y) => x - y)[a.length >> 1]!;
     let previous = Infinity;
-    for (const scale of [1, 0.5, 0.25, 0.125]) {
+    for (const scale of [0.5, 0.25, 0.125, 0.0625]) {
       const net = netWith({ inputs: 14, inputKeep: 0.5, layers: [{ units: 8, activation: 'logistic' }, { units: 1, activation: 'linear' }] }, 11, 2 * scale, 0);
       net.setBias(1, Float32Array.from([-3, -1.5, -0.5, 0.2, 0, 1, -2.5, -4]));
       const l = (await net.exactEnsemble(inputFor(14, 12))).layers[0]!;
@@ -84,10 +84,10 @@ describe('exactEnsemble: Eq. 20 versus the delta method on a network layer', () 
       }
       if (scale <= 0.25) for (const r of eq20VsTheory) expect(Math.abs(r - 1)).toBeLessThan(0.25);
       const m = median(deltaErr);
-      expect(m).toBeLessThan(previous / 3);
+      expect(m).toBeLessThan(previous / 2.5); // ≈ 4× per halving once in the small-spread regime
       previous = m;
     }
-    expect(previous).toBeLessThan(0.03);
+    expect(previous).toBeLessThan(0.01);
   });
 });
 
@@ -124,9 +124,9 @@ describe('exactEnsemble: limits and errors', () => {
     expect((await ones.exactEnsemble(new Float32Array(30))).samples).toBe(1);
   });
 
-  it('a second call while one runs is rejected as busy', async () => {
-    const net = netWith({ inputs: 20, inputKeep: 0.5, layers: [{ units: 30, activation: 'logistic' }, { units: 2, activation: 'softmax' }] }, 1, 1);
-    const x = inputFor(20, 1);
+  it('a second call while one runs is rejected as busy (the lease is taken synchronously)', async () => {
+    const net = netWith({ inputs: 12, inputKeep: 0.5, layers: [{ units: 10, activation: 'logistic' }, { units: 2, activation: 'softmax' }] }, 1, 1);
+    const x = inputFor(12, 1);
     const first = net.exactEnsemble(x);
     await expect(net.ensembleStats(x, { samples: 10 })).rejects.toThrow(BusyError);
     await first;

@@ -96,6 +96,22 @@ describe('training on MNIST', () => {
   });
 });
 
+describe('large inputs', () => {
+  it('are scanned for NaN in slices that yield to the event loop; the network stays as it was', async () => {
+    const net = mlp(2, 'units', 16);
+    const before = parameterBits(net);
+    const inputs = train.inputs.slice();
+    inputs[inputs.length - 1] = NaN; // 2,352,000 values: more than one slice
+    const bad = net.train({ ...train, inputs });
+    expect(net.busy).toBe(true); // refused to others while scanning
+    await expect(net.predict(test.inputs)).rejects.toThrow('Network.predict: the network is busy training; wait for that call to settle');
+    await expect(bad).rejects.toThrow(`Network.train: data.inputs[${inputs.length - 1}] must be finite, got NaN`);
+    expect(net.busy).toBe(false);
+    expect(parameterBits(net)).toEqual(before);
+    await expect(net.predict(inputs)).rejects.toThrow(`Network.predict: inputs[${inputs.length - 1}] must be finite, got NaN`);
+  });
+});
+
 describe('abort and the event loop', () => {
   it('abort mid-epoch rejects with AbortError; resuming gives the uninterrupted weights', async () => {
     const small = { inputs: train.inputs.subarray(0, 2000 * 784), targets: train.targets.subarray(0, 2000), count: 2000 };

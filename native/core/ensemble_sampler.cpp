@@ -52,11 +52,11 @@ void feed(LayerFeed& f, const float* S, const float* O, int64_t rows, int64_t un
       accO.add_with_logs(O, logO, log1m, rows, units, pool, threads);
       break;
     }
-    default:  // outputs outside (0, 1): no geometric means
-      accO.add_with_logs(O, nullptr, nullptr, rows, units, pool, threads);
+    default:  // outputs outside (0, 1): no geometric means (the accumulator keeps no log sums)
+      accO.add(O, rows, units, nullptr, 0, pool, threads);
       break;
   }
-  accS.add_with_logs(S, nullptr, nullptr, rows, units, pool, threads);
+  accS.add(S, rows, units, nullptr, 0, pool, threads);
 }
 
 Result check_options(const Network& net, const EnsembleSamplerOptions& o) {
@@ -99,9 +99,11 @@ Result sample_ensemble(const Network& net, const float* input, const EnsembleSam
     O[h].resize(n);
     buf.S[h] = S[h].data();
     buf.O[h] = O[h].data();
-    accO.emplace_back(net.units(h), 0);
-    accS.emplace_back(net.units(h), 0);
     const LayerSpec& ls = net.layer(h);
+    // Log sums only where G and G′ are defined (outputs in (0, 1)); never for S. No histograms.
+    const bool geometric = ls.activation == Activation::Logistic || ls.activation == Activation::Softmax;
+    accO.emplace_back(net.units(h), 0, 0.0, 1.0, geometric);
+    accS.emplace_back(net.units(h), 0, 0.0, 1.0, false);
     LayerFeed& f = feeds[h];
     f.activation = ls.activation;
     f.logistic = logistic_params(ls);

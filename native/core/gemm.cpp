@@ -58,8 +58,7 @@ void finish_tile(const GemmArgs& g, int64_t i, int64_t j, int m, int n) {
     }
     if (g.cMask) {
       const uint8_t* cm = g.cMask + (i + r) * g.ldcMask + j;
-      for (int q = 0; q < n; ++q)
-        if (!cm[q]) c[q] = 0.0f;
+      for (int q = 0; q < n; ++q) c[q] = cm[q] ? c[q] : 0.0f;  // a select, not a multiply: NaN·0 stays out
     }
   }
 }

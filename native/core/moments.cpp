@@ -55,6 +55,7 @@ void combine(double na, double* mean, double* m2, double* m3, double nb, double 
 struct State {
   int64_t neurons, count;
   int bins;
+  bool logs;
   double lo, hi;
   double *mean, *m2, *m3, *sumLog, *sumLog1m, *mn, *mx;
   uint64_t* hist;
@@ -78,6 +79,7 @@ void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, Bl
   a.ldx = in.ld;
   a.ldz = in.ldLogit;
   a.bins = s.bins;
+  a.logs = s.logs;
   a.lo = s.lo;
   a.binScale = s.bins > 0 ? s.bins / (s.hi - s.lo) : 0.0;
   a.hist = s.bins > 0 ? s.hist + j0 * s.bins : nullptr;
@@ -99,8 +101,10 @@ void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, Bl
     for (int64_t j = 0; j < n; ++j) {
       const int64_t i = j0 + j;
       combine(na, &s.mean[i], &s.m2[i], &s.m3[i], nb, bMean[j], bM2[j], bM3[j]);
-      s.sumLog[i] += bLog[j];
-      s.sumLog1m[i] += bLog1m[j];
+      if (s.logs) {
+        s.sumLog[i] += bLog[j];
+        s.sumLog1m[i] += bLog1m[j];
+      }
     }
   }
 }
@@ -121,6 +125,7 @@ void accumulate(const State& s, const Input& in, ThreadPool* pool, int threads) 
 // ---- serialisation: little-endian, fixed header, FNV-1a 64 checksum at the end ----
 constexpr char kMagic[8] = {'D', 'E', 'M', 'O', 'M', 'A', 'C', 'C'};
 constexpr uint32_t kVersion = 1;
+constexpr uint32_t kFlagNoLogs = 1;  // the accumulator keeps no log sums (they are NaN)
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 8 + 4 + 4 + 8 + 8;  // magic, version, flags, neurons, count, bins, pad, lo, hi
 constexpr int kMaxBins = 1 << 20;
 
@@ -166,17 +171,19 @@ size_t serialized_size(uint64_t neurons, uint64_t bins) {
 
 }  // namespace
 
-MomentAccumulator::MomentAccumulator(int64_t neurons, int bins, double lo, double hi, bool)
+MomentAccumulator::MomentAccumulator(int64_t neurons, int bins, double lo, double hi, bool logs)
     : neurons_(std::max<int64_t>(0, neurons)),
       bins_(bins > 0 && bins <= kMaxBins && std::isfinite(lo) && std::isfinite(hi) && lo < hi ? bins : 0),
+      logs_(logs),
       lo_(lo),
       hi_(hi) {
   const size_t n = static_cast<size_t>(neurons_);
   mean_.assign(n, 0.0);
   m2_.assign(n, 0.0);
   m3_.assign(n, 0.0);
-  sumLog_.assign(n, 0.0);
-  sumLog1m_.assign(n, 0.0);
+  const double noLogs = std::numeric_limits<double>::quiet_NaN();
+  sumLog_.assign(n, logs_ ? 0.0 : noLogs);
+  sumLog1m_.assign(n, logs_ ? 0.0 : noLogs);
   min_.assign(n, std::numeric_limits<double>::infinity());
   max_.assign(n, -std::numeric_limits<double>::infinity());
   hist_.assign(n * static_cast<size_t>(bins_), 0);
@@ -185,7 +192,7 @@ MomentAccumulator::MomentAccumulator(int64_t neurons, int bins, double lo, doubl
 void MomentAccumulator::add(const float* values, int64_t rows, int64_t ld, const float* logits, int64_t ldLogit,
                             ThreadPool* pool, int threads) {
   if (!values || rows <= 0 || neurons_ == 0 || ld < neurons_ || (logits && ldLogit < neurons_)) return;
-  const State s{neurons_, count_, bins_, lo_, hi_, mean_.data(), m2_.data(), m3_.data(), sumLog_.data(),
+  const State s{neurons_, count_, bins_, logs_, lo_, hi_, mean_.data(), m2_.data(), m3_.data(), sumLog_.data(),
                 sumLog1m_.data(), min_.data(), max_.data(), hist_.data()};
   accumulate(s, Input{values, rows, ld, logits, ldLogit, nullptr, nullptr}, pool, threads);
   count_ += rows;
@@ -194,7 +201,7 @@ void MomentAccumulator::add(const float* values, int64_t rows, int64_t ld, const
 void MomentAccumulator::add_with_logs(const float* values, const float* logO, const float* log1mO, int64_t rows,
                                       int64_t ld, ThreadPool* pool, int threads) {
   if (!values || rows <= 0 || neurons_ == 0 || ld < neurons_) return;
-  const State s{neurons_, count_, bins_, lo_, hi_, mean_.data(), m2_.data(), m3_.data(), sumLog_.data(),
+  const State s{neurons_, count_, bins_, logs_, lo_, hi_, mean_.data(), m2_.data(), m3_.data(), sumLog_.data(),
                 sumLog1m_.data(), min_.data(), max_.data(), hist_.data()};
   accumulate(s, Input{values, rows, ld, nullptr, 0, logO, log1mO}, pool, threads);
   count_ += rows;
@@ -215,6 +222,7 @@ Result MomentAccumulator::merge(const MomentAccumulator& other) {
   }
   for (size_t k = 0; k < hist_.size(); ++k) hist_[k] += other.hist_[k];
   count_ += other.count_;
+  logs_ = logs_ && other.logs_;  // a shard without log sums leaves the whole without them (NaN)
   return Result::success();
 }
 
@@ -256,7 +264,7 @@ std::vector<uint8_t> MomentAccumulator::serialize() const {
   out.reserve(serialized_size(static_cast<uint64_t>(neurons_), static_cast<uint64_t>(bins_)));
   for (char c : kMagic) out.push_back(static_cast<uint8_t>(c));
   put_u32(&out, kVersion);
-  put_u32(&out, 0);  // flags, reserved
+  put_u32(&out, logs_ ? 0u : kFlagNoLogs);
   put_u64(&out, static_cast<uint64_t>(neurons_));
   put_u64(&out, static_cast<uint64_t>(count_));
   put_u32(&out, static_cast<uint32_t>(bins_));
@@ -278,7 +286,8 @@ Result MomentAccumulator::deserialize(const uint8_t* data, size_t size, MomentAc
   if (!data || size < kHeaderBytes + 8) return corrupt("buffer shorter than the header");
   if (std::memcmp(data, kMagic, 8) != 0) return corrupt("bad magic");
   if (get_u32(data + 8) != kVersion) return corrupt("unsupported version");
-  if (get_u32(data + 12) != 0) return corrupt("unknown flags");
+  const uint32_t flags = get_u32(data + 12);
+  if ((flags & ~kFlagNoLogs) != 0) return corrupt("unknown flags");
   const uint64_t neurons = get_u64(data + 16), count = get_u64(data + 24);
   const uint32_t bins = get_u32(data + 32);
   const double lo = get_f64(data + 40), hi = get_f64(data + 48);
@@ -292,7 +301,7 @@ Result MomentAccumulator::deserialize(const uint8_t* data, size_t size, MomentAc
   if (want == 0 || want != size) return corrupt("length does not match the header");
   if (get_u64(data + size - 8) != fnv1a(data, size - 8)) return corrupt("checksum mismatch");
 
-  MomentAccumulator acc(static_cast<int64_t>(neurons), static_cast<int>(bins), lo, hi);
+  MomentAccumulator acc(static_cast<int64_t>(neurons), static_cast<int>(bins), lo, hi, (flags & kFlagNoLogs) == 0);
   acc.count_ = static_cast<int64_t>(count);
   acc.lo_ = lo;
   acc.hi_ = hi;

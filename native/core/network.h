@@ -142,6 +142,10 @@ struct ForwardBuffers {
   // of layer l are written there (to replay them as Given, e.g. in the backward pass or for
   // returnMasks). When null, scratch is allocated for the call. Ignored in other modes.
   std::vector<uint8_t*> unitMasks;
+  // Connection mode with Philox masks: when connectionGates[e] is non-null ([rows × units_h ×
+  // gate_words(units_l)] words, connection_dropout.h), forward records the gate bits of edge e there
+  // and backward, given the same buffers and masks, replays them instead of drawing them again.
+  std::vector<uint64_t*> connectionGates;
 };
 
 // O[L] of rows input rows. threads: pool threads to use (0 = all).

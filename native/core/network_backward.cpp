@@ -87,6 +87,7 @@ Result backward(const Network& net, const float* input, int64_t rows, const Mask
         g.seed = masks.seed; g.stream = connection_stream(masks.purpose, h, l); g.row0 = masks.row0;
         g.thresholds = net.thresholds(l);
         if (masks.mode == MaskMode::Given) g.given = masks.connections[e];
+        if (masks.mode == MaskMode::Philox && static_cast<size_t>(e) < fwd.connectionGates.size()) g.replay = fwd.connectionGates[e];
         connection_weight_grad(g, rows, d, A, dW, pool, threads);
         if (l > 0) connection_input_grad(g, rows, d, net.weights(e), started[l], dS[l], pool, threads);
       } else {

@@ -117,7 +117,9 @@ Result forward(const Network& net, const float* input, int64_t rows, const MaskS
       const int64_t nl = net.units(l);
       const float* A = l == 0 ? input : buf.O[l];
       if (connections && !net.keeps_all(l) && !connection_given_all_ones(masks, e)) {
-        connection_forward(edge_gates(net, e, masks), rows, A, net.weights(e), net.bias(h), !first, S, net.pool(), threads);
+        ConnectionGates g = edge_gates(net, e, masks);
+        if (masks.mode == MaskMode::Philox && static_cast<size_t>(e) < buf.connectionGates.size()) g.record = buf.connectionGates[e];
+        connection_forward(g, rows, A, net.weights(e), net.bias(h), !first, S, net.pool(), threads);
       } else {
         GemmArgs g;
         g.M = rows; g.N = nh; g.K = nl;

@@ -1,7 +1,9 @@
 // The per-ISA table: each kernel with its register tile and cache block sizes.
-// AVX2 (tuned on AMD EPYC Zen 4: 32 KiB L1d, 1 MiB L2 per core, 32 MiB L3; see bench_gemm):
-//   kc×16 floats of B (kc = 256: 16 KiB) plus 6×kc of A stay in L1 during one micro-kernel call,
-//   the mc×kc block of A (144×256: 144 KiB) in L2, the kc×nc panel of B in L3.
+// AVX2: MC 144 / KC 256 / NC 4080 are BLIS's Zen values. On this AMD EPYC (Zen 4: 32 KiB L1d,
+// 1 MiB L2 per core, 32 MiB L3) kc×16 floats of B (16 KiB) plus 6×kc of A stay in L1 during one
+// micro-kernel call, the mc×kc block of A (144 KiB) in L2, the kc×nc panel of B in L3. Trials with
+// MC 96/240 and KC 192/384 (bench_gemm built with -DDE_AVX2_MC=…) on an Intel Xeon were not faster;
+// this shared 2-core machine was too noisy to tune on.
 // The driver balances kc over K (K = 1200 runs as 5 blocks of 240), so these are upper bounds.
 #include "cpu/kernel_impls.h"
 

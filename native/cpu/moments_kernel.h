@@ -48,10 +48,9 @@ inline void histogram_bins(const float* x, int64_t n, double lo, double scale, i
   }
 }
 
-// log1p(exp(−a)) for 0 <= a <= 80 in float32, branch-free: Cephes expf (range reduction by ln 2 in
-// two parts, degree-6 polynomial) then log1p(e) = log(u) + (e − (u − 1))/u with u = 1 + e rounded and
-// Cephes logf on u = 2^k·m, m ∈ [√½, √2). About 1e-7 relative error (checked against double).
-inline float log1p_exp_neg(float a) {
+// e^(−a) for 0 <= a <= 80 in float32, branch-free: Cephes expf (range reduction by ln 2 in two parts,
+// degree-6 polynomial, exponent by integer arithmetic); about 1 ulp.
+inline float exp_neg(float a) {
   const float x = -a;
   const float magic = 12582912.0f;  // 1.5·2^23: x·log2(e) + magic rounds to an integer in the low bits
   const float t = x * 1.44269504088896341f + magic;
@@ -62,25 +61,22 @@ inline float log1p_exp_neg(float a) {
   const float rr = r * r;
   const float p = (((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r + 4.1665795894e-2f) * r +
                     1.6666665459e-1f) * r + 5.0000001201e-1f) * rr + r + 1.0f;
-  const float e = p * f32_from_bits(static_cast<uint32_t>(ni + 127) << 23);  // e^x, normal for x >= −80
-
-  const float u = 1.0f + e;
-  // The part of e lost when rounding 1 + e, divided by u; 2 − u = 1/u to second order in e, and the
-  // correction is at most half an ulp of u, so the error is below 2e-8 relative (no division).
-  const float corr = (e - (u - 1.0f)) * (2.0f - u);
-  // u > √2: halve u (exponent − 1) and add ln 2. Integer masks, not float selects: GCC turns a float
-  // select into a branch under -ftrapping-math, which would stop the loop from vectorising.
-  const uint32_t high = lane_mask(u > 1.41421356f);
-  const float m = f32_from_bits(f32_bits(u) - (high & 0x00800000u));
-  const float k = f32_from_bits(high & 0x3f800000u);  // 1.0f or 0.0f
-  const float f = m - 1.0f;  // exact (Sterbenz)
-  const float ff = f * f;
-  const float P = ((((((((7.0376836292e-2f * f - 1.1514610310e-1f) * f + 1.1676998740e-1f) * f - 1.2420140846e-1f) * f +
-                       1.4249322787e-1f) * f - 1.6668057665e-1f) * f + 2.0000714765e-1f) * f - 2.4999993993e-1f) * f +
-                   3.3333331174e-1f);
-  const float y = f * ff * P + k * -2.12194440e-4f - 0.5f * ff;
-  return ((f + y) + k * 0.693359375f) + corr;
+  return p * f32_from_bits(static_cast<uint32_t>(ni + 127) << 23);  // normal for x >= −80
 }
+
+// log1p(u) for u = e^(−a) in (0, 1] as 2·atanh(s), s = u / (2 + u) in (0, 1/3]: s·(2 + 2s²/3 + … + 2s¹²/13)
+// (the next term is below 1.5e-8 relative), so no logarithm and no range reduction; relative
+// accuracy is kept for tiny u (the exact asymptote log1p(u) ≈ u for large a). About 2e-7 relative
+// in all, mostly from e^(−a) (checked against long double in test_moments.cpp).
+inline float log1p_small(float u) {
+  const float s = u / (2.0f + u);
+  const float t = s * s;
+  const float p = ((((2.0f / 13) * t + 2.0f / 11) * t + 2.0f / 9) * t + 2.0f / 7) * t + 2.0f / 5;
+  return s * ((p * t + 2.0f / 3) * t + 2.0f);
+}
+
+// log1p(exp(−a)), the tail of softplus: softplus(±z) = max(±z, 0) + log1p(e^(−|z|)).
+inline float log1p_exp_neg(float a) { return log1p_small(exp_neg(a)); }
 
 // Exact double path for logits the float kernel does not take (|z| > 80, ±inf, NaN).
 inline void log_sigmoid_pair_double(double z, double* lo, double* l1m) {
@@ -141,7 +137,9 @@ inline void block_kernel(const MomentBlockArgs& a) {
       mn[j] = v < mn[j] ? v : mn[j];
       mx[j] = v > mx[j] ? v : mx[j];
     }
-    if (a.z) {
+    if (!a.logs) {
+      // Log sums switched off (layers whose outputs are not probabilities): nothing to add.
+    } else if (a.z) {
       const float* z = a.z + r * a.ldz;
       if (add_log_sigmoid_row(z, n, a.sumLog, a.sumLog1m)) add_log_sigmoid_fixup(z, n, a.sumLog, a.sumLog1m);
     } else {

@@ -17,6 +17,7 @@ struct MomentBlockArgs {
   int64_t ldz = 0;
   const float* logO = nullptr;              // explicit log O, or null (used when z is null); ld = ldx
   const float* log1mO = nullptr;            // explicit log(1 − O), or null; ld = ldx
+  bool logs = true;                         // false: no log sums at all (sumLog / sumLog1m left 0)
   int bins = 0;                             // histogram: 0 = none
   double lo = 0.0, binScale = 0.0;          // bin = floor((x − lo) · binScale), clamped to [0, bins)
   uint64_t* hist = nullptr;                 // neuron i of the chunk at hist + i * bins

@@ -119,6 +119,40 @@ void mask_blocks_avx2(const MaskBlockArgs& a) {
   }
 }
 
+// The transposed words t[0..3] (see transpose) stored in column order: the 128-bit halves hold
+// columns 0-3 | 16-19, 4-7 | 20-23, 8-11 | 24-27, 12-15 | 28-31.
+inline void store_words(const __m256i (&x)[4], uint32_t* out) {
+  __m256i t[4];
+  transpose(x, t);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(t[0], t[1], 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), _mm256_permute2x128_si256(t[2], t[3], 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm256_permute2x128_si256(t[0], t[1], 0x31));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 24), _mm256_permute2x128_si256(t[2], t[3], 0x31));
+}
+
+void philox_words_avx2(uint64_t seed, uint32_t stream, uint64_t row, uint64_t group0, int64_t blocks, uint32_t* out) {
+  const RoundKeys k = round_keys(static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+  MaskBlockArgs a;
+  a.stream = stream;
+  a.row = row;
+  const uint32_t g0 = static_cast<uint32_t>(group0);
+  int64_t b = 0;
+  for (; b + 2 <= blocks; b += 2) {
+    __m256i c[2][4];
+    load_counters(c[0], g0 + static_cast<uint32_t>(8 * b), a);
+    load_counters(c[1], g0 + static_cast<uint32_t>(8 * (b + 1)), a);
+    philox_rounds<2>(c, k);
+    store_words(c[0], out + 32 * b);
+    store_words(c[1], out + 32 * (b + 1));
+  }
+  if (b < blocks) {
+    __m256i c[1][4];
+    load_counters(c[0], g0 + static_cast<uint32_t>(8 * b), a);
+    philox_rounds<1>(c, k);
+    store_words(c[0], out + 32 * b);
+  }
+}
+
 void philox8_avx2(const uint32_t ctr[4][8], uint32_t k0, uint32_t k1, uint32_t out[4][8]) {
   __m256i c[1][4];
   for (int w = 0; w < 4; ++w) c[0][w] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ctr[w]));
@@ -135,6 +169,7 @@ namespace de {
 namespace cpu {
 const bool kMaskAvx2Compiled = false;
 void mask_blocks_avx2(const MaskBlockArgs&) {}
+void philox_words_avx2(uint64_t, uint32_t, uint64_t, uint64_t, int64_t, uint32_t*) {}
 void philox8_avx2(const uint32_t[4][8], uint32_t, uint32_t, uint32_t[4][8]) {}
 }  // namespace cpu
 }  // namespace de

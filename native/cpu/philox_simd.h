@@ -34,6 +34,11 @@ struct MaskBlockArgs {
 extern const bool kMaskAvx2Compiled;
 void mask_blocks_avx2(const MaskBlockArgs& a);
 
+// Raw Philox words in column order, for callers that compare them with their own thresholds (the
+// connection gates of Eq. 3): out[32·b + c] = mask_word(seed, stream, row, 4·group0 + 32·b + c) for
+// b < blocks, c < 32 (the counter word 0 wraps at 2^32 like the scalar contract's col >> 2).
+void philox_words_avx2(uint64_t seed, uint32_t stream, uint64_t row, uint64_t group0, int64_t blocks, uint32_t* out);
+
 // Raw eight-lane Philox for tests: out[w][lane] = word w of philox4x32_10(ctr[lane], key).
 void philox8_avx2(const uint32_t ctr[4][8], uint32_t k0, uint32_t k1, uint32_t out[4][8]);
 

@@ -118,12 +118,12 @@ export async function trainCommand(args: string[]): Promise<number> {
   let interrupted = false;
   await withInterrupt(progress, async (signal) => {
     try {
-      await net.train(train, {
+      await net.train({ inputs: train.inputs, targets: train.targets, count: train.count }, {
         epochs, batchSize, optimizer,
         ...(learningRate !== undefined ? { learningRate } : {}),
         ...(momentum !== undefined ? { momentum } : {}),
         ...(maxNorm !== undefined ? { maxNorm } : {}),
-        ...(test ? { validation: test } : {}),
+        ...(test ? { validation: { inputs: test.inputs, targets: test.targets, count: test.count } } : {}),
         signal,
         onProgress: (p) => progress.update((p.epoch - 1) * train.count + p.examples, `epoch ${p.epoch}/${epochs}, loss ${p.loss.toFixed(3)}`),
         onEpoch: (s) => progress.log(`epoch ${s.epoch}: loss ${s.loss.toFixed(4)}, training error ${(100 * s.trainError).toFixed(2)}%${s.validationError !== undefined ? `, test error ${(100 * s.validationError).toFixed(2)}%` : ''} (${s.seconds.toFixed(1)} s)`),

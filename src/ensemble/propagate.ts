@@ -7,7 +7,7 @@
 //               E(O) and Var(O) for a Gaussian S (fast dropout, Wang & Manning 2013): Gauss–Hermite
 //               quadrature for logistic and tanh, closed forms for linear and ReLU, and for softmax
 //               the unscented transform over independent Gaussian S_j (2k+1 points).
-import { InvalidArgumentError } from '../errors.js';
+import { BusyError } from '../errors.js';
 import { checkEnum, checkFloat32, checkOptions } from '../validate.js';
 import type { Activation } from '../network/spec.js';
 import { softmax } from '../theory/means.js';
@@ -114,7 +114,7 @@ export function propagate(host: EnsembleHost, input: Float32Array, options?: { m
   const x = checkFloat32(where, 'input', input, spec.inputs);
   const o = checkOptions<{ method: PropagateMethod }>(where, 'options', options, ['method']);
   const method = o.method === undefined ? 'nwgm' : checkEnum(where, 'options.method', o.method, ['nwgm', 'gaussian'] as const);
-  if (host.busy) throw new InvalidArgumentError(`${where}: the network is busy; its weights may change`);
+  if (host.busy) throw new BusyError(`${where}: the network is busy; its weights may change`);
   const gaussian = method === 'gaussian';
   const means: Float64Array[] = [Float64Array.from(x)];
   const vars: Float64Array[] = [new Float64Array(spec.inputs)];

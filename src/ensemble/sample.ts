@@ -3,6 +3,7 @@
 // threads (native/core/ensemble_sampler.h, exact_ensemble.h) and hold the network like train().
 import { AbortError, BusyError, InvalidArgumentError, OutOfRangeError, awaitNative, callNative } from '../errors.js';
 import type { RawEnsembleMoments, RawEnsembleSampleOptions, RawNetwork } from '../native.js';
+import { keepAttached } from '../keep-attached.js';
 import { native } from '../native.js';
 import { checkAbortSignal, checkBoolean, checkFloat32, checkInteger, checkMask, checkOptions, checkSeed, invalid } from '../validate.js';
 import type { EnsembleHost } from './host.js';
@@ -100,6 +101,7 @@ export async function ensembleStats(host: EnsembleHost, raw: RawNetwork, input: 
   const where = 'Network.ensembleStats';
   const x = checkInput(where, host, input);
   const o = resolveOptions(where, host, options);
+  keepAttached(x, ...(o.raw.masks ?? [])); // native threads read them in place
   const moments = await held(where, host, raw, o.signal, () => native().ensembleSample(raw, x, o.raw));
   return deriveStats(host, moments, false);
 }
@@ -119,6 +121,7 @@ export async function exactEnsemble(host: EnsembleHost, raw: RawNetwork, input: 
   if (gates > MAX_EXACT_GATES) {
     throw new OutOfRangeError(`${where}: the network has ${gates} gates with keep in (0, 1), which would give 2^${gates} subnetworks; at most ${MAX_EXACT_GATES} gates can be enumerated (use ensembleStats)`);
   }
+  keepAttached(x); // native threads read it in place
   const moments: RawEnsembleMoments = await held(where, host, raw, signal, () => native().ensembleExact(raw, x));
   return deriveStats(host, moments, true);
 }

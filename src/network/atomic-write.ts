@@ -2,7 +2,7 @@
 // disk, then rename it over the destination (atomic on POSIX within one file system). A crash at
 // any point leaves either the old file or the complete new one, never a torn file.
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes `data` to `path` atomically. Rejects with the file system's error; never leaves the temporary file behind. */
@@ -27,8 +27,43 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     await rename(temp, path);
     renamed = true;
     await syncDirectory(dir); // the rename itself survives a power cut
+    await removeStaleTemporaries(dir, basename(path));
   } finally {
     if (!renamed) await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * A process killed mid-write (SIGKILL, power cut) leaves its temporary file behind. Each successful
+ * write removes the temporaries of the same destination whose writer process no longer exists, so
+ * they never accumulate: at most one per writer killed since the last successful write. (Writers
+ * on other hosts sharing the directory over a network file system are not told apart by PID; such
+ * setups should write to distinct names.)
+ */
+async function removeStaleTemporaries(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processExists(pid)) continue;
+    await unlink(join(dir, entry)).catch(() => undefined);
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code !== 'ESRCH'; // EPERM: it exists, owned by someone else
   }
 }
 

@@ -1,7 +1,7 @@
 // Validation of the data a network trains on or predicts from: `{ inputs, targets, count }` with
 // inputs Float32Array [count × inputs] and targets either class labels or rows of outputs.
 import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
-import { checkElementCount, checkFloat32, checkInteger, checkOptions, describe, invalid, isPlainObject } from '../validate.js';
+import { FINITE_SLICE, checkElementCount, checkFloat32, checkInteger, checkOptions, describe, invalid, isPlainObject } from '../validate.js';
 import type { ResolvedSpec } from './spec.js';
 import { outputsOf } from './spec.js';
 
@@ -25,10 +25,16 @@ export interface CheckedDataset {
 
 const DATASET_KEYS = ['inputs', 'targets', 'count'] as const;
 
-/** Inputs Float32Array [count × spec.inputs], all finite. */
-export function checkInputs(where: string, name: string, v: unknown, count: number, spec: ResolvedSpec): Float32Array {
+/** Large arrays whose finiteness the caller checks later, in slices that keep the event loop free (checkFiniteYielding). */
+export type DeferredChecks = Array<{ name: string; array: Float32Array }>;
+
+/** Inputs Float32Array [count × spec.inputs], all finite (checked now, or listed in `deferred` when large). */
+export function checkInputs(where: string, name: string, v: unknown, count: number, spec: ResolvedSpec, deferred?: DeferredChecks): Float32Array {
   const n = checkElementCount(where, name, count, spec.inputs);
-  return checkFloat32(where, name, v, n);
+  const defer = deferred !== undefined && n > FINITE_SLICE;
+  const a = checkFloat32(where, name, v, n, !defer);
+  if (defer) deferred.push({ name, array: a });
+  return a;
 }
 
 /** The number of rows of an inputs array given on its own (predict): its length over spec.inputs. */
@@ -98,12 +104,12 @@ export function checkLossFits(where: string, loss: Loss, spec: ResolvedSpec): vo
   }
 }
 
-/** Validates `{ inputs, targets, count }` against the network, for the given loss. */
-export function checkDataset(where: string, name: string, v: unknown, spec: ResolvedSpec, loss: Loss): CheckedDataset {
+/** Validates `{ inputs, targets, count }` against the network, for the given loss (large inputs: see checkInputs). */
+export function checkDataset(where: string, name: string, v: unknown, spec: ResolvedSpec, loss: Loss, deferred?: DeferredChecks): CheckedDataset {
   if (!isPlainObject(v)) throw invalid(where, name, 'an object { inputs, targets, count }', v);
   const d = checkOptions<Dataset>(where, name, v, DATASET_KEYS);
   const count = checkInteger(where, `${name}.count`, d.count, 1);
-  const inputs = checkInputs(where, `${name}.inputs`, d.inputs, count, spec);
+  const inputs = checkInputs(where, `${name}.inputs`, d.inputs, count, spec, deferred);
   const t = d.targets;
   if (t instanceof Uint8Array || t instanceof Int32Array) {
     return { inputs, count, labels: checkLabels(where, `${name}.targets`, t, count, spec) };

@@ -7,11 +7,12 @@
 //    evaluate schedules; getTrainingState() copies both Adam moments (2 × 21 MB on the paper's
 //    network) just to read three integers.
 import { AbortError, BusyError, awaitNative, callNative, fromNative } from '../errors.js';
-import { checkBoolean, checkElementCount, checkEnum, checkFloat32, checkInteger, checkOptions, invalid } from '../validate.js';
+import { FINITE_SLICE, checkBoolean, checkElementCount, checkEnum, checkFiniteYielding, checkFloat32, checkInteger, checkOptions, invalid } from '../validate.js';
 import type { RawNetwork, RawNetworkSpec, RawTrainData, RawTrainOptions, RawTrainingState } from '../native.js';
 import { native } from '../native.js';
+import { keepAttached } from '../keep-attached.js';
 import { writeFileAtomic } from './atomic-write.js';
-import type { CheckedDataset } from './dataset.js';
+import type { CheckedDataset, DeferredChecks } from './dataset.js';
 import { rowsOf } from './dataset.js';
 import type { ModelContents } from './model-file.js';
 import { decodeModel, encodeModel, readModelFile } from './model-file.js';
@@ -176,7 +177,8 @@ export class Network {
     const where = 'Network.train';
     this.#checkIdle(where);
     const start = callNative(() => this.#raw.getTrainingState()).epoch;
-    const o = resolveTrainOptions(where, data, options, this.#spec, start);
+    const deferred: DeferredChecks = [];
+    const o = resolveTrainOptions(where, data, options, this.#spec, start, deferred);
     if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before training started`);
     let callbackError: { error: unknown } | undefined;
     const guard = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
@@ -226,17 +228,22 @@ export class Network {
         : null,
     };
     const onAbort = () => this.#raw.abort();
-    this.#busy = 'training';
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    keepAttached(o.data.inputs, o.data.rows, o.validation?.inputs, o.validation?.rows); // native threads read them in place
+    this.#busy = 'training'; // from here on, other calls are refused, also while the inputs are scanned
     try {
-      await awaitNative(this.#raw.train(rawData(o.data), rawOptions));
-    } catch (e) {
-      if (callbackError) throw callbackError.error;
-      const err = fromNative(e);
-      if (err instanceof AbortError) {
-        throw new AbortError(`${where}: aborted after ${history.length} complete epoch(s); the network holds the last completed update`);
+      for (const d of deferred) await checkFiniteYielding(where, d.name, d.array);
+      if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before training started`);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await awaitNative(this.#raw.train(rawData(o.data), rawOptions));
+      } catch (e) {
+        if (callbackError) throw callbackError.error;
+        const err = fromNative(e);
+        if (err instanceof AbortError) {
+          throw new AbortError(`${where}: aborted after ${history.length} complete epoch(s); the network holds the last completed update`);
+        }
+        throw err;
       }
-      throw err;
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
       this.#busy = null;
@@ -255,13 +262,16 @@ export class Network {
     this.#checkIdle(where);
     const count = rowsOf(where, 'inputs', inputs, this.#spec);
     checkElementCount(where, 'the outputs', count, outputsOf(this.#spec));
-    checkFloat32(where, 'inputs', inputs);
+    const large = inputs.length > FINITE_SLICE;
+    if (!large) checkFloat32(where, 'inputs', inputs);
     const o = resolvePredictOptions(where, options, this.#spec.seed);
     if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before prediction started`);
     const onAbort = () => this.#raw.abort();
+    keepAttached(inputs); // native threads read it in place
     this.#busy = 'predicting';
-    o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (large) await checkFiniteYielding(where, 'inputs', inputs);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
       return await awaitNative(this.#raw.predict(inputs, count, { method: o.method, samples: o.samples, seed: o.seed }));
     } finally {
       o.signal?.removeEventListener('abort', onAbort);

@@ -11,7 +11,7 @@ import {
   invalid,
   isPlainObject,
 } from '../validate.js';
-import type { CheckedDataset, Loss } from './dataset.js';
+import type { CheckedDataset, DeferredChecks, Loss } from './dataset.js';
 import { checkDataset, checkLossFits, defaultLoss } from './dataset.js';
 import type { ResolvedSpec } from './spec.js';
 
@@ -184,9 +184,9 @@ export function expandSchedule(where: string, name: string, v: unknown, epochs: 
 /**
  * Validates train() arguments against the network and fills in the defaults. Schedules are
  * evaluated at the absolute epochs firstEpoch, firstEpoch + 1, … so that training in pieces equals
- * training at once.
+ * training at once. With `deferred`, the finiteness of large inputs is left to the caller (see checkInputs).
  */
-export function resolveTrainOptions(where: string, data: unknown, options: unknown, spec: ResolvedSpec, firstEpoch = 0): ResolvedTrainOptions {
+export function resolveTrainOptions(where: string, data: unknown, options: unknown, spec: ResolvedSpec, firstEpoch = 0, deferred?: DeferredChecks): ResolvedTrainOptions {
   const o = checkOptions<TrainOptions>(where, 'options', options, OPTION_KEYS);
   const loss = o.loss === undefined ? defaultLoss(spec) : checkEnum(where, 'options.loss', o.loss, ['cross-entropy', 'squared-error'] as const);
   checkLossFits(where, loss, spec);
@@ -202,9 +202,9 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
   const signal = o.signal === undefined ? undefined : checkAbortSignal(where, 'options.signal', o.signal);
   const onEpoch = o.onEpoch === undefined ? undefined : (checkFunction(where, 'options.onEpoch', o.onEpoch) as TrainOptions['onEpoch']);
   const onProgress = o.onProgress === undefined ? undefined : (checkFunction(where, 'options.onProgress', o.onProgress) as TrainOptions['onProgress']);
-  const checked = checkDataset(where, 'data', data, spec, loss);
+  const checked = checkDataset(where, 'data', data, spec, loss, deferred);
   const batchSize = checkInteger(where, 'options.batchSize', o.batchSize ?? Math.min(DEFAULTS.batchSize, checked.count), 1, checked.count);
-  const validation = o.validation === undefined ? undefined : checkDataset(where, 'options.validation', o.validation, spec, loss);
+  const validation = o.validation === undefined ? undefined : checkDataset(where, 'options.validation', o.validation, spec, loss, deferred);
   return {
     epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, data: checked,
     ...(validation ? { validation } : {}),

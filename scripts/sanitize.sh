@@ -34,7 +34,7 @@ ubsan_opts="print_stacktrace=1:halt_on_error=1"
 
 if [ "$mode" != "--node-only" ]; then
   step "configure + build de_tests (build-asan/)"
-  cmake -S . -B build-asan -DDE_SANITIZE=ON -DDE_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S . -B build-asan -DDE_SANITIZE=ON -DDE_CUDA=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build build-asan -j"$jobs" --target de_tests
   if lsan_works; then leaks=1; else
     leaks=0
@@ -49,8 +49,7 @@ fi
 if [ "$mode" != "--cpp-only" ]; then
   step "build the addon with sanitizers (build-asan-addon/)"
   cli="$(node -p "require('path').join(require('path').dirname(require.resolve('cmake-js/package.json')),'bin','cmake-js')")"
-  node "$cli" compile --out build-asan-addon --parallel "$jobs" --CDDE_SANITIZE=ON --CDDE_CUDA=OFF \
-    --config RelWithDebInfo >/dev/null
+  node "$cli" compile --out build-asan-addon --parallel "$jobs" --CDDE_SANITIZE=ON --CDDE_CUDA=OFF >/dev/null
   addon="$(ls build-asan-addon/*/dropout_ensemble.node | head -1)"
   libasan="$(cc -print-file-name=libasan.so)"
   step "vitest subset with $addon (LD_PRELOAD=$libasan)"

@@ -1,16 +1,24 @@
 // The error hierarchy of dropout-ensemble. Every error the library throws or rejects with is one of
-// these (or a plain TypeError/RangeError subclass below), each with a stable `code`.
+// these classes, each with a stable `code` (the README's table is generated from this list). The
+// argument errors are also TypeError / RangeError, so `instanceof TypeError` keeps working.
 //
 //   code                     class                 when
-//   ERR_INVALID_ARGUMENT     InvalidArgumentError  wrong type, typed-array kind, length, NaN/Infinity, unknown option
+//   ERR_INVALID_ARGUMENT     InvalidArgumentError  wrong type, typed-array kind or length, NaN/Infinity, unknown option
 //   ERR_OUT_OF_RANGE         OutOfRangeError       a number outside its allowed range (keep ∉ [0,1], size too large…)
 //   ERR_BUSY                 BusyError             the network is training or sampling
 //   ERR_ABORTED              AbortError            an AbortSignal fired
-//   ERR_CORRUPT              CorruptFileError      a model, checkpoint or IDX file failed validation
+//   ERR_CORRUPT              CorruptFileError      a model, checkpoint, moments or IDX file/buffer failed validation
 //   ERR_UNSUPPORTED          UnsupportedError      a backend or feature not built or not usable here
-//   ERR_OUT_OF_MEMORY        OutOfMemoryError      native allocation failed
+//   ERR_OUT_OF_MEMORY        OutOfMemoryError      native allocation failed (the process carries on)
 //   ERR_NATIVE_MISSING       NativeLoadError       the native addon could not be loaded
 //   ERR_INTERNAL             InternalError         a bug: please report it
+//
+// Besides these, only two kinds of error reach the caller, both by design:
+//  - Node's own file-system errors from save() and load() (`code` 'ENOENT', 'EACCES', 'ENOSPC',
+//    'EISDIR', … with `syscall` and `path`), so that callers can tell a missing file from a damaged
+//    one (loadIdx reports unreadable files as InvalidArgumentError naming the system code);
+//  - whatever a user callback (onEpoch, onProgress, forEachGateConfiguration's visit) throws, unchanged.
+// test/reliability-fuzz.test.ts holds the library to this list.
 
 export type ErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -106,9 +114,24 @@ export function fromNative(e: unknown): Error {
       const typed = new Ctor(e.message);
       return typed;
     }
+    if (code === undefined) return untyped(e);
     return e;
   }
   return new InternalError(String(e));
+}
+
+/**
+ * An error without a code out of a native call: a C++ exception that the binding did not turn into
+ * a status (node-addon-api, built with NODE_ADDON_API_CPP_EXCEPTIONS_ALL, hands over its what()),
+ * or V8's own failure to allocate a typed array for a result.
+ */
+function untyped(e: Error): Error {
+  if (/bad_alloc|allocation failed|out of memory/i.test(e.message)) {
+    return new OutOfMemoryError(`native allocation failed (${e.message}); the process carries on, try a smaller size`);
+  }
+  const internal = new InternalError(`unexpected native error (${e.name}: ${e.message})`);
+  (internal as { cause?: unknown }).cause = e;
+  return internal;
 }
 
 /** Runs a synchronous native call, mapping its errors. */

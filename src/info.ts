@@ -1,17 +1,51 @@
-// info(): what this build runs with. Extended by the CUDA backend work with backend usability.
+// info(): what this build runs with — the CPU kernel chosen at load, the thread count, and which
+// backends are built and usable here (native/core/backend_info.h). The CUDA backend is looked for
+// (libde_cuda.so next to the addon, or $DE_CUDA_LIB) and its GPU probed on the first call.
 import { callNative } from './errors.js';
 import { native, nativePath } from './native.js';
 
+export interface BackendStatus {
+  /** Compiled into this installation (for CUDA: libde_cuda.so was found and offers this API version). */
+  built: boolean;
+  /** Can run here (for CUDA: a GPU, its driver and cuBLAS answered the probe). */
+  usable: boolean;
+  /** Why not usable, when `usable` is false. */
+  reason?: string;
+  /** The GPU's name and compute capability, when usable (CUDA only). */
+  device?: string;
+  /** The backend library's path, when built (CUDA only). */
+  library?: string;
+}
+
 export interface Info {
-  /** The CPU micro-kernel chosen at load by cpuid (override with DE_CPU_KERNEL=ref|avx2). */
+  /** The CPU micro-kernel chosen at load by cpuid (override with DE_CPU_KERNEL=ref|avx2): 'avx2-fma' or 'reference'. */
   cpuKernel: string;
-  /** Threads used by default (all cores). */
+  /** Threads a Network uses by default (the cores available). */
+  threads: number;
+  /** Same as `threads` (kept for earlier callers). */
   hardwareThreads: number;
+  backends: { cpu: BackendStatus; cuda: BackendStatus };
+  /** What `backend: 'auto'` picks here: 'cuda' when a usable GPU is present, else 'cpu'. */
+  auto: 'cpu' | 'cuda';
   /** The addon file in use. */
   addon: string;
 }
 
 export function info(): Info {
   const raw = callNative(() => native().info());
-  return { cpuKernel: raw.cpuKernel, hardwareThreads: raw.hardwareThreads, addon: nativePath() };
+  const c = raw.cuda;
+  const cuda: BackendStatus = {
+    built: c.built,
+    usable: c.usable,
+    ...(c.usable ? { device: c.device } : { reason: c.reason }),
+    ...(c.built ? { library: c.library } : {}),
+  };
+  return {
+    cpuKernel: raw.cpuKernel,
+    threads: raw.hardwareThreads,
+    hardwareThreads: raw.hardwareThreads,
+    backends: { cpu: { built: true, usable: true }, cuda },
+    auto: c.usable ? 'cuda' : 'cpu',
+    addon: nativePath(),
+  };
 }

@@ -1,6 +1,7 @@
 // The low-level kernels API (`import { kernels } from 'dropout-ensemble'`): masked products, Philox
 // masks and streaming moments. Stable: outside benchmark scripts call it. Every argument is
 // validated here before it reaches C++.
+import { resolveBackend, type BackendChoice } from './backend.js';
 import { callNative, InvalidArgumentError } from './errors.js';
 import { native, type RawMomentAccumulator } from './native.js';
 import {
@@ -24,11 +25,17 @@ export interface MaskedMatmulArgs {
   bias?: Float32Array;
   /** Optional output buffer [m × n]; returned. */
   out?: Float32Array;
-  /** Threads to use (default: all cores). The result is bit-identical for any value. */
+  /** Threads to use (default: all cores). The result is bit-identical for any value. CPU only. */
   threads?: number;
+  /**
+   * `'cpu'` (default), `'cuda'` (cuBLAS on the GPU: operands copied over and the result back, so it
+   * pays for large products only; equal to the CPU's within float rounding, not bit for bit;
+   * UnsupportedError where no GPU is usable) or `'auto'` (the GPU when usable).
+   */
+  backend?: BackendChoice;
 }
 
-const MATMUL_KEYS = ['a', 'b', 'm', 'n', 'k', 'mask', 'scale', 'bias', 'out', 'threads'] as const;
+const MATMUL_KEYS = ['a', 'b', 'm', 'n', 'k', 'mask', 'scale', 'bias', 'out', 'threads', 'backend'] as const;
 
 /** C[i][o] = bias[o] + Σ_j A[i][j]·mask[i][j]·scale[j]·B[o][j]. Returns C [m × n]. */
 export function maskedMatmul(args: MaskedMatmulArgs): Float32Array {
@@ -50,6 +57,7 @@ export function maskedMatmul(args: MaskedMatmulArgs): Float32Array {
     bias: o.bias === undefined ? undefined : checkFloat32(where, 'bias', o.bias, n),
     out: o.out === undefined ? undefined : checkFloat32(where, 'out', o.out, mn, false),
     threads: o.threads === undefined ? undefined : checkInteger(where, 'threads', o.threads, 1, 1024),
+    backend: resolveBackend(where, 'backend', o.backend ?? 'cpu'),
   };
   if (raw.out && (raw.out.buffer === raw.a.buffer || raw.out.buffer === raw.b.buffer)) {
     throw new InvalidArgumentError(`${where}: out must not share memory with a or b`);
@@ -65,6 +73,8 @@ export interface BernoulliMaskArgs {
   cols: number;
   /** Keep probability P(δ=1): one for all columns, or a Float32Array [cols]. */
   keep: number | Float32Array;
+  /** `'cpu'` (default), `'cuda'` (drawn on the GPU: the very same bytes) or `'auto'`, as for maskedMatmul. */
+  backend?: BackendChoice;
 }
 
 /**
@@ -74,14 +84,15 @@ export interface BernoulliMaskArgs {
 export function bernoulliMask(args: BernoulliMaskArgs): Uint8Array {
   const where = 'bernoulliMask';
   if (!isPlainObject(args)) throw invalid(where, 'args', 'an object', args);
-  const o = checkOptions<BernoulliMaskArgs>(where, 'args', args, ['seed', 'stream', 'rows', 'cols', 'keep']);
+  const o = checkOptions<BernoulliMaskArgs>(where, 'args', args, ['seed', 'stream', 'rows', 'cols', 'keep', 'backend']);
   const seed = checkSeed(where, 'seed', o.seed);
   const stream = o.stream === undefined ? 0 : checkInteger(where, 'stream', o.stream, 0, 0xffffffff);
   const rows = checkInteger(where, 'rows', o.rows, 0);
   const cols = checkInteger(where, 'cols', o.cols, 0);
   checkElementCount(where, 'the mask', rows, cols);
   const keep = checkKeepArray(where, 'keep', o.keep, cols);
-  return callNative(() => native().kernels.bernoulliMask({ seed, stream, rows, cols, keep }));
+  const backend = resolveBackend(where, 'backend', o.backend ?? 'cpu');
+  return callNative(() => native().kernels.bernoulliMask({ seed, stream, rows, cols, keep, backend }));
 }
 
 /** One Philox-4x32-10 block: four 32-bit words for a 128-bit counter and a 64-bit key. */

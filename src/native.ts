@@ -11,6 +11,7 @@ import { NativeLoadError } from './errors.js';
 export interface RawMaskedMatmulArgs {
   a: Float32Array; b: Float32Array; m: number; n: number; k: number;
   mask?: Uint8Array; scale?: Float32Array; bias?: Float32Array; out?: Float32Array; threads?: number;
+  backend?: 'cpu' | 'cuda';         // 'cuda': through libde_cuda.so (native/core/cuda_kernels.h)
 }
 export interface RawMomentColumns {
   count: number;
@@ -27,7 +28,7 @@ export interface RawMomentAccumulator {
 }
 export interface RawKernels {
   maskedMatmul(args: RawMaskedMatmulArgs): Float32Array;
-  bernoulliMask(args: { seed: number; stream: number; rows: number; cols: number; keep: number | Float32Array; threads?: number }): Uint8Array;
+  bernoulliMask(args: { seed: number; stream: number; rows: number; cols: number; keep: number | Float32Array; threads?: number; backend?: 'cpu' | 'cuda' }): Uint8Array;
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
   MomentAccumulator: {
     new (neurons: number, bins?: number, lo?: number, hi?: number): RawMomentAccumulator;
@@ -36,7 +37,11 @@ export interface RawKernels {
 }
 
 // ---- info and benchmark natives (native/addon/info_binding.cpp) ----
-export interface RawInfo { cpuKernel: string; hardwareThreads: number }
+export interface RawInfo {
+  cpuKernel: string; hardwareThreads: number;
+  /** library: path when built; device: GPU when usable; reason: why not usable (empty strings otherwise). */
+  cuda: { built: boolean; usable: boolean; library: string; device: string; reason: string };
+}
 export interface RawBench {
   fmaPeak(threads: number, seconds: number): number;
   openblasAvailable(): boolean;
@@ -61,6 +66,8 @@ export interface RawNetworkSpec {
   layers: RawLayerSpec[];
   seed: number;                     // integer in [0, 2^53): weight initialisation
   threads: number;                  // 0 = all cores
+  /** 'cuda': train and ensembleSample run on the GPU (native/core/cuda_network.h). Default 'cpu'. */
+  backend?: 'cpu' | 'cuda';
 }
 /** Exactly one of labels (class indices, one per example) and values ([count × outputs]). */
 export interface RawTrainData {
@@ -96,6 +103,9 @@ export interface RawTrainOptions {
   validation: RawTrainData | null;
   onEpoch: ((record: RawEpochRecord) => void) | null;     // called on the JS thread
   onProgress: ((progress: RawBatchProgress) => void) | null; // called on the JS thread, after updates
+  /** Learning-phase probes (native/addon/probe_hooks.h); records go to onProbe as they are taken. */
+  probes?: RawProbeOptions | null;
+  onProbe?: ((record: RawProbeRecord) => void) | null;  // called on the JS thread; required with probes
 }
 /** Everything besides weights that a resumed run needs; m/v are empty before the first update. */
 export interface RawTrainingState {
@@ -150,12 +160,13 @@ export interface RawEnsembleSampleOptions {
   samples?: number; seed: number; batch?: number; returnMasks?: boolean;
   masks?: Uint8Array[];             // replay: shapes as RawEnsembleMoments.masks; samples = their rows
 }
-/** train() option `probes` (native/addon/probe_hooks.h; to be wired into the training worker). */
+/** train() option `probes` (native/addon/probe_hooks.h): records at the start, every `every` updates, at the end. */
 export interface RawProbeOptions { inputs: Float32Array; count: number; every: number; samples: number; seed: number }
 export interface RawProbeRecord {
-  step: number; epoch: number; position: number;
-  deterministic: Float32Array[][];  // [probe input][layer h − 1] O* per unit
-  std: Float32Array[][];            // [probe input][layer h − 1] Monte Carlo std(O) per unit
+  step: number;                     // updates since the network was created
+  epoch: number; position: number;  // absolute epoch (0-based) and examples done in it
+  deterministic: Float64Array[];    // [layer h − 1] O*, [count × units_h]
+  std: Float64Array[];              // [layer h − 1] Monte Carlo std(O), [count × units_h]
   weightDecay: Float64Array;        // per layer: ½ Σ f′ w² I² p(1−p) (Eq. 28/30), mean over probe inputs
   meanActivity: Float64Array;       // per layer: mean O*
   sparsity: Float64Array;           // per layer: fraction of units with O* <= 0.1

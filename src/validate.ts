@@ -164,3 +164,10 @@ export function checkKeepArray(where: string, name: string, v: unknown, length: 
   for (let i = 0; i < a.length; i++) checkKeep(where, `${name}[${i}]`, a[i]);
   return a;
 }
+
+/** A file path: a non-empty string without NUL bytes (which Node's fs would refuse with its own error). */
+export function checkPath(where: string, name: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0) throw invalid(where, name, 'a non-empty string', v);
+  if (v.includes('\0')) throw new InvalidArgumentError(`${where}: ${name} must not contain NUL bytes, got ${describe(v)}`);
+  return v;
+}

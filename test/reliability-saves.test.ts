@@ -6,10 +6,11 @@
 // every few minibatches, killed at random moments and restarted from its checkpoint, must end with
 // weights bit-identical to an uninterrupted run.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OutOfRangeError } from '../src/errors.js';
 import { Network } from '../src/network/network.js';
 import { longTests, runFixture } from './helpers/child.js';
 
@@ -74,6 +75,24 @@ describe('saves killed mid-write', () => {
     await net.save(path);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, longTests ? 900_000 : 120_000);
+});
+
+describe('diverged networks', () => {
+  it('refuse to be saved (OutOfRangeError) instead of writing a file that load() would reject; the old file stays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'de-diverged-'));
+    const path = join(dir, 'model.bin');
+    const net = new Network({ inputs: 2, layers: [{ units: 3, activation: 'tanh', keep: 0.5 }, { units: 1, activation: 'linear' }], seed: 1, threads: 1 });
+    await net.save(path);
+    const before = readFileSync(path);
+    const x = Float32Array.of(1e30, -1e30);
+    await net.train({ inputs: x, targets: Float32Array.of(3e38), count: 1 }, { epochs: 2, batchSize: 1, optimizer: 'sgd', learningRate: 1e30 });
+    const params = [net.getWeights(1, 0), net.getWeights(2, 1), net.getBias(1), net.getBias(2)];
+    expect(params.some((a) => a.some((v) => !Number.isFinite(v)))).toBe(true); // it did diverge
+    await expect(net.save(path)).rejects.toBeInstanceOf(OutOfRangeError);
+    expect(() => net.toBuffer()).toThrow(/did training diverge/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['model.bin']);
+  });
 });
 
 interface TrainReport {

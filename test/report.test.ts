@@ -136,10 +136,14 @@ describe('reproduce pipeline (tiny)', () => {
     expect(json.training).toHaveLength(5);
     expect(json.figure1.layers).toHaveLength(4);
     expect(json.figure1.layers[0]!.mean).toHaveLength(32);
-    // Probes: before training, after it, and between (as often as progress reports allow).
+    // Probes: before training, every 3 updates (20 per epoch), and after the last update.
     const at = json.figure2a.layers[0]!.at;
+    expect(at).toHaveLength(Math.floor(100 / 3) + 2);
     expect(at[0]).toBe(0);
+    expect(at[1]).toBeCloseTo(3 / 20, 12);
     expect(at[at.length - 1]).toBe(5);
+    expect(json.figure2a.layers[0]!.weightDecayTerm).toHaveLength(at.length);
+    expect(json.figure2a.layers[0]!.sparsity!.every((x) => x >= 0 && x <= 1)).toBe(true);
     expect(json.figure3.layers[0]!.counts.reduce((a, b) => a + b, 0)).toBe(20 * 32);
     expect(json.claims.map((c) => c.id)).toEqual(['bound', 'second-order', 'delta-method', 'e-minus-ostar', 'consistency', 'sparse', 'phases', 'test-error']);
     // A network that learned something: well below the 90% of guessing (measured ≈ 40%).
@@ -162,12 +166,17 @@ describe('reproduce pipeline (tiny)', () => {
     };
     await expect(reproduce(tinySettings(), { outDir: dir, resume: false, progress: interrupting, signal: controller.signal, data })).rejects.toBeInstanceOf(InterruptedError);
     expect(existsSync(join(dir, 'checkpoint', 'state.json'))).toBe(true);
+    const saved = JSON.parse(readFileSync(join(dir, 'checkpoint', 'state.json'), 'utf8')) as { trainingDone: boolean; probes: unknown[] };
+    expect(saved.trainingDone).toBe(false);
+    expect(saved.probes.length).toBeGreaterThan(0);
     const b = await reproduce(tinySettings(), { outDir: dir, resume: true, progress: silentProgress, signal: new AbortController().signal, data });
     expect(b.results.environment.resumed).toBe(true);
     expect(b.results.testError).toEqual(a.results.testError);
     expect(b.results.figure1).toEqual(a.results.figure1);
     expect(b.results.approximation).toEqual(a.results.approximation);
     expect(b.results.figure3).toEqual(a.results.figure3);
+    // The probes taken before the interrupt were kept in the checkpoint: Figure 2a is the uninterrupted one.
+    expect(b.results.figure2a).toEqual(a.results.figure2a);
     expect(b.results.training.map((e) => e.testError)).toEqual(a.results.training.map((e) => e.testError));
   });
 });

@@ -110,7 +110,13 @@ class SampleWorker : public PromiseWorker {
   }
 
  protected:
-  de::Result Run() override { return de::sample_ensemble(lease_.net(), input_, opts_, &out_); }
+  // On a 'cuda' network the GPU runs it, unless masks are given or returned: the CPU sampler then
+  // draws the very same masks.
+  de::Result Run() override {
+    de::CudaNetwork* gpu = lease_.wrap().cuda();
+    if (gpu && de::CudaNetwork::can_sample(opts_)) return gpu->sample(lease_.net(), input_, opts_, &out_);
+    return de::sample_ensemble(lease_.net(), input_, opts_, &out_);
+  }
   Napi::Value Resolve(Napi::Env env) override {
     Napi::Object o = moments_object(env, out_);
     if (!returned_.empty()) {

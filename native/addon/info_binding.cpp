@@ -4,6 +4,7 @@
 
 #include "addon/common.h"
 #include "addon/features.h"
+#include "core/backend_info.h"
 #include "core/openblas_probe.h"
 #include "cpu/kernels.h"
 
@@ -11,11 +12,20 @@ namespace de_addon {
 
 namespace {
 
+// The CUDA library is looked for and its GPU probed on the first call (cuda_loader.h), not at load.
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const de::BackendInfo b = de::backend_info();
   Napi::Object r = Napi::Object::New(env);
-  r.Set("cpuKernel", Napi::String::New(env, de::cpu_kernel_name()));
-  r.Set("hardwareThreads", Napi::Number::New(env, de::hardware_threads()));
+  r.Set("cpuKernel", Napi::String::New(env, b.cpuKernel));
+  r.Set("hardwareThreads", Napi::Number::New(env, b.threads));
+  Napi::Object cuda = Napi::Object::New(env);
+  cuda.Set("built", Napi::Boolean::New(env, b.cudaBuilt));
+  cuda.Set("usable", Napi::Boolean::New(env, b.cudaUsable));
+  cuda.Set("library", Napi::String::New(env, b.cudaLibrary));
+  cuda.Set("device", Napi::String::New(env, b.cudaDevice));
+  cuda.Set("reason", Napi::String::New(env, b.cudaReason));
+  r.Set("cuda", cuda);
   return r;
 }
 

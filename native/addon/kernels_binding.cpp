@@ -8,6 +8,7 @@
 
 #include "addon/common.h"
 #include "addon/features.h"
+#include "core/cuda_kernels.h"
 #include "core/gemm.h"
 #include "core/masks.h"
 #include "core/moments.h"
@@ -22,6 +23,15 @@ de::ThreadPool* kernel_pool(Napi::Env env, int threads) {
   AddonState& st = state(env);
   if (threads > st.pool->size()) st.pool.reset(new de::ThreadPool(threads));
   return st.pool.get();
+}
+
+// backend: 'cpu' (default) or 'cuda' (TS has resolved 'auto' and checked that the GPU is usable).
+bool on_gpu(const Napi::Object& o) {
+  Napi::Value v = o.Get("backend");
+  if (v.IsUndefined()) return false;
+  const std::string b = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (b != "cpu" && b != "cuda") throw_invalid(o.Env(), "backend must be 'cpu' or 'cuda'");
+  return b == "cuda";
 }
 
 int threads_arg(const Napi::Object& o) {
@@ -53,7 +63,7 @@ Napi::Value MaskedMatmul(const Napi::CallbackInfo& info) {
   if (!o.Get("scale").IsUndefined()) g.aScale = typed<float>(o.Get("scale"), "scale", static_cast<size_t>(k)).Data();
   if (!o.Get("bias").IsUndefined()) g.bias = typed<float>(o.Get("bias"), "bias", static_cast<size_t>(n)).Data();
   const int threads = threads_arg(o);
-  throw_if_error(env, de::masked_gemm(g, kernel_pool(env, threads), threads));
+  throw_if_error(env, on_gpu(o) ? de::cuda_masked_gemm(g) : de::masked_gemm(g, kernel_pool(env, threads), threads));
   return out;
 }
 
@@ -77,14 +87,14 @@ Napi::Value BernoulliMask(const Napi::CallbackInfo& info) {
   } else {
     auto k = typed<float>(keep, "keep", static_cast<size_t>(cols));
     thresholds.resize(static_cast<size_t>(cols));
-    for (int64_t c = 0; c < cols; ++c) thresholds[c] = de::keep_threshold(static_cast<double>(k[c]));
+    for (int64_t c = 0; c < cols; ++c) thresholds[c] = de::keep_threshold(static_cast<double>(k[static_cast<size_t>(c)]));
     a.thresholds = thresholds.data();
   }
   Napi::Uint8Array out = Napi::Uint8Array::New(env, static_cast<size_t>(rows * cols));
   a.out = out.Data();
   a.ld = cols;
   const int threads = threads_arg(o);
-  throw_if_error(env, de::bernoulli_mask_u8(a, kernel_pool(env, threads), threads));
+  throw_if_error(env, on_gpu(o) ? de::cuda_bernoulli_mask_u8(a) : de::bernoulli_mask_u8(a, kernel_pool(env, threads), threads));
   return out;
 }
 

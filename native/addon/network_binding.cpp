@@ -113,7 +113,15 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
 NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) throw_invalid(env, "Network expects a description object");
-  throw_if_error(env, de::Network::create(parse_spec(env, info[0].As<Napi::Object>()), &net_));
+  Napi::Object o = info[0].As<Napi::Object>();
+  de::NetworkSpec spec = parse_spec(env, o);
+  Napi::Value backend = o.Get("backend");
+  const std::string b = backend.IsString() ? backend.As<Napi::String>().Utf8Value() : "cpu";
+  if (b != "cpu" && b != "cuda") throw_invalid(env, "backend must be 'cpu' or 'cuda'");
+  // 'cuda': the GPU and the spec are checked before anything is allocated.
+  if (b == "cuda") throw_if_error(env, de::CudaNetwork::supports(spec));
+  throw_if_error(env, de::Network::create(spec, &net_));
+  if (b == "cuda") throw_if_error(env, de::CudaNetwork::create(*net_, &cuda_));
 }
 
 NetworkWrap* NetworkWrap::From(const Napi::Value& v) {

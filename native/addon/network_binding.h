@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 
+#include "core/cuda_network.h"
 #include "core/network.h"
 
 namespace de_addon {
@@ -20,6 +21,9 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   static NetworkWrap* From(const Napi::Value& v);
 
   de::Network& net() { return *net_; }
+  // The GPU engine of a network created with backend 'cuda' (train and Monte Carlo statistics run
+  // there); null for 'cpu'. Used only by the operation holding the lease.
+  de::CudaNetwork* cuda() { return cuda_.get(); }
   // Raised by abort(); reset when a lease starts. Workers poll it between minibatches / batches.
   std::atomic<bool>& abort_flag() { return abort_; }
   // Throws ERR_BUSY while an asynchronous operation holds the network.
@@ -40,6 +44,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value SetTrainingState(const Napi::CallbackInfo& info);
 
   std::unique_ptr<de::Network> net_;
+  std::unique_ptr<de::CudaNetwork> cuda_;
   std::atomic<bool> abort_{false};
 };
 

@@ -1,6 +1,8 @@
 // train() and predict() of the JS Network: each an AsyncWorker (PromiseWorker) holding a
 // NetworkLease; progress reaches JS through ThreadSafeFunctions. The worker thread touches only
-// the baton (options, referenced typed arrays) and the leased network.
+// the baton (options, referenced typed arrays) and the leased network. With options.probes, the
+// learning-phase recorder (probe_hooks.h) runs on the worker thread between minibatches and each
+// record goes to options.onProbe as it is taken.
 #include <napi.h>
 
 #include <chrono>
@@ -13,6 +15,7 @@
 
 #include "addon/common.h"
 #include "addon/network_binding.h"
+#include "addon/probe_hooks.h"
 #include "core/predict.h"
 #include "core/trainer.h"
 
@@ -105,13 +108,14 @@ class JsCallback {
   }
   bool active() const { return static_cast<bool>(tsfn_); }
 
-  void call(const T& value) {
+  void call(const T& value) { call(T(value)); }
+  void call(T&& value) {
     if (!tsfn_) return;
     {
       std::lock_guard<std::mutex> lk(m_);
       ++pending_;
     }
-    auto* copy = new T(value);
+    auto* copy = new T(std::move(value));
     auto toJs = toJs_;
     JsCallback* self = this;
     const napi_status s = tsfn_.NonBlockingCall(copy, [toJs, self](Napi::Env env, Napi::Function fn, T* v) {
@@ -156,7 +160,8 @@ class TrainWorker : public PromiseWorker {
       : PromiseWorker(env),
         lease_(env, self),
         onEpoch_(env, o.Get("onEpoch"), "dropout-ensemble onEpoch", epoch_object),
-        onProgress_(env, o.Get("onProgress"), "dropout-ensemble onProgress", progress_object) {
+        onProgress_(env, o.Get("onProgress"), "dropout-ensemble onProgress", progress_object),
+        onProbe_(env, o.Get("onProbe"), "dropout-ensemble onProbe", record_to_js) {
     de::Network& net = lease_.net();
     train_.parse(data, net, "data");
     Napi::Value v = o.Get("validation");
@@ -184,10 +189,19 @@ class TrainWorker : public PromiseWorker {
     opts_.seed = get_seed(o.Get("seed"));
     opts_.shuffle = o.Get("shuffle").ToBoolean().Value();
     opts_.abort = lease_.abort();
+    probes_ = parse_probes(o, net, lease_.abort());
+    if (probes_ && !onProbe_.active()) throw_invalid(env, "probes need an onProbe function");
     if (onEpoch_.active()) opts_.onEpoch = [this](const de::EpochRecord& r) { onEpoch_.call(r); };
-    if (onProgress_.active()) {
-      // At most ~20 calls a second (plus each epoch's last batch), so JS is never flooded.
+    if (onProgress_.active() || probes_) {
       opts_.onBatch = [this](const de::BatchProgress& p) {
+        if (probes_) {
+          probes_->on_batch(lease_.net(), p);
+          deliverProbes();
+          // A failed record stops training at the next minibatch; Run() reports the failure.
+          if (!probes_->error.ok()) lease_.wrap().abort_flag().store(true);
+        }
+        if (!onProgress_.active()) return;
+        // At most ~20 calls a second (plus each epoch's last batch), so JS is never flooded.
         const auto now = std::chrono::steady_clock::now();
         if (p.position < p.count && now - lastProgress_ < std::chrono::milliseconds(50)) return;
         lastProgress_ = now;
@@ -204,9 +218,28 @@ class TrainWorker : public PromiseWorker {
       ~Drain() {
         w->onEpoch_.drain();
         w->onProgress_.drain();
+        w->onProbe_.drain();
       }
     } drain{this};
-    return de::train(lease_.net(), train_.data, opts_, &history_);
+    de::Network& net = lease_.net();
+    if (probes_) {
+      de::Result r = probes_->start(net);
+      deliverProbes();
+      if (!r.ok()) return r;
+    }
+    // A 'cuda' network trains on the GPU (cuda_network.h), except with probes: they are taken at exact
+    // steps from the host network, so that call trains on the CPU (same masks and updates).
+    de::CudaNetwork* gpu = probes_ ? nullptr : lease_.wrap().cuda();
+    de::Result r = gpu ? gpu->train(net, train_.data, opts_, &history_) : de::train(net, train_.data, opts_, &history_);
+    if (probes_) {
+      // A record that failed (not merely cancelled by the user's abort) is the error to report.
+      if (!probes_->error.ok() && probes_->error.status != de::Status::Cancelled) return probes_->error;
+      if (r.ok()) {
+        r = probes_->finish(net);
+        deliverProbes();
+      }
+    }
+    return r;
   }
   Napi::Value Resolve(Napi::Env env) override {
     Napi::Array a = Napi::Array::New(env, history_.size());
@@ -221,7 +254,13 @@ class TrainWorker : public PromiseWorker {
   std::vector<de::EpochRecord> history_;
   JsCallback<de::EpochRecord> onEpoch_;
   JsCallback<de::BatchProgress> onProgress_;
+  JsCallback<de::ProbeRecord> onProbe_;
+  std::unique_ptr<ProbeBaton> probes_;
   std::chrono::steady_clock::time_point lastProgress_{};
+
+  void deliverProbes() {
+    for (de::ProbeRecord& r : probes_->take()) onProbe_.call(std::move(r));
+  }
 };
 
 class PredictWorker : public PromiseWorker {

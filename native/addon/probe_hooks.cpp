@@ -9,7 +9,8 @@
 
 namespace de_addon {
 
-std::unique_ptr<ProbeBaton> parse_probes(const Napi::Object& options, const de::Network& net) {
+std::unique_ptr<ProbeBaton> parse_probes(const Napi::Object& options, const de::Network& net,
+                                         const std::atomic<bool>* abort) {
   Napi::Value v = options.Get("probes");
   if (v.IsUndefined() || v.IsNull()) return nullptr;
   Napi::Env env = options.Env();
@@ -23,6 +24,7 @@ std::unique_ptr<ProbeBaton> parse_probes(const Napi::Object& options, const de::
   po.every = get_int(o, "every", 100);
   po.samples = get_int(o, "samples", 1000);
   po.seed = get_seed(o.Get("seed"));
+  po.abort = abort;
   auto baton = std::make_unique<ProbeBaton>();
   baton->inputsRef = Napi::Persistent(static_cast<Napi::Value>(inputs));
   baton->recorder = std::make_unique<de::ProbeRecorder>(po);
@@ -41,42 +43,32 @@ void ProbeBaton::on_batch(const de::Network& net, const de::BatchProgress& p) {
   if (!r.ok()) error = r;
 }
 
-Napi::Value ProbeBaton::to_js(Napi::Env env) const {
-  const auto& recs = recorder->records();
-  Napi::Array out = Napi::Array::New(env, recs.size());
-  auto f32 = [&](const std::vector<float>& v) {
-    Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
-    if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));
-    return a;
-  };
+de::Result ProbeBaton::finish(const de::Network& net) {
+  const de::OptimizerState& st = net.optimizer();
+  return recorder->record(net, st.step, st.epoch, st.position);
+}
+
+Napi::Object record_to_js(Napi::Env env, const de::ProbeRecord& r) {
   auto f64 = [&](const std::vector<double>& v) {
     Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
     if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
     return a;
   };
-  auto nested = [&](const std::vector<std::vector<std::vector<float>>>& v) {
-    Napi::Array byInput = Napi::Array::New(env, v.size());
-    for (size_t k = 0; k < v.size(); ++k) {
-      Napi::Array byLayer = Napi::Array::New(env, v[k].size());
-      for (size_t h = 0; h < v[k].size(); ++h) byLayer.Set(static_cast<uint32_t>(h), f32(v[k][h]));
-      byInput.Set(static_cast<uint32_t>(k), byLayer);
-    }
-    return byInput;
+  auto perLayer = [&](const std::vector<std::vector<double>>& v) {
+    Napi::Array a = Napi::Array::New(env, v.size());
+    for (size_t h = 0; h < v.size(); ++h) a.Set(static_cast<uint32_t>(h), f64(v[h]));
+    return a;
   };
-  for (size_t i = 0; i < recs.size(); ++i) {
-    const de::ProbeRecord& r = recs[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("step", static_cast<double>(r.step));
-    o.Set("epoch", static_cast<double>(r.epoch));
-    o.Set("position", static_cast<double>(r.position));
-    o.Set("deterministic", nested(r.deterministic));
-    o.Set("std", nested(r.std));
-    o.Set("weightDecay", f64(r.weightDecay));
-    o.Set("meanActivity", f64(r.meanActivity));
-    o.Set("sparsity", f64(r.sparsity));
-    out.Set(static_cast<uint32_t>(i), o);
-  }
-  return out;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("step", static_cast<double>(r.step));
+  o.Set("epoch", static_cast<double>(r.epoch));
+  o.Set("position", static_cast<double>(r.position));
+  o.Set("deterministic", perLayer(r.deterministic));
+  o.Set("std", perLayer(r.std));
+  o.Set("weightDecay", f64(r.weightDecay));
+  o.Set("meanActivity", f64(r.meanActivity));
+  o.Set("sparsity", f64(r.sparsity));
+  return o;
 }
 
 }  // namespace de_addon

@@ -2,6 +2,8 @@
 // allocation): S, O, dS per layer, the unit gates, the gathered inputs and targets.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <vector>
 
 #include "core/connection_dropout.h"
@@ -13,7 +15,9 @@ struct BatchWorkspace {
   int64_t rows = 0;
   std::vector<std::vector<float>> S, O, dS;
   std::vector<std::vector<uint8_t>> masks;  // unit gates per source layer [rows × units_l]
-  std::vector<uint64_t> connectionGates;    // connection gate bits of every gated edge, forward → backward
+  // Connection gate bits of every gated edge, forward → backward. Left uninitialised on purpose:
+  // the pages are only touched by a pass with Philox connection gates (never by evaluation).
+  std::unique_ptr<uint64_t[]> connectionGates;
   std::vector<float> input;                 // gathered rows [rows × inputs]
   std::vector<float> targetValues;          // gathered [rows × outputs]
   std::vector<int32_t> targetLabels;        // gathered [rows]
@@ -50,11 +54,11 @@ struct BatchWorkspace {
         at[e] = words;
         words += rows * net.units(ed.h) * gate_words(net.units(ed.l));
       }
-      if (words > 0 && words <= kMaxGateWords) {
-        connectionGates.resize(static_cast<size_t>(words));
+      if (words > 0 && words <= kMaxGateWords) connectionGates.reset(new (std::nothrow) uint64_t[static_cast<size_t>(words)]);
+      if (connectionGates) {  // else (out of memory) backward simply draws the gates again
         fwd.connectionGates.assign(net.edges().size(), nullptr);
         for (size_t e = 0; e < at.size(); ++e)
-          if (at[e] >= 0) fwd.connectionGates[e] = connectionGates.data() + at[e];
+          if (at[e] >= 0) fwd.connectionGates[e] = connectionGates.get() + at[e];
       }
     }
     input.resize(static_cast<size_t>(rows * net.units(0)));

@@ -1,5 +1,6 @@
 #include "core/probes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -34,6 +35,11 @@ Result ProbeRecorder::check(const Network& net) const {
 
 Result ProbeRecorder::on_step(const Network& net, int64_t step, int64_t epoch, int64_t position) {
   if (step % opt_.every != 0) return Result::success();
+  return record(net, step, epoch, position);
+}
+
+Result ProbeRecorder::record(const Network& net, int64_t step, int64_t epoch, int64_t position) {
+  if (step == lastStep_) return Result::success();
   const int L = net.top();
   const int64_t inputs = net.units(0);
   ProbeRecord rec;
@@ -43,26 +49,33 @@ Result ProbeRecorder::on_step(const Network& net, int64_t step, int64_t epoch, i
   rec.weightDecay.assign(static_cast<size_t>(L), 0.0);
   rec.meanActivity.assign(static_cast<size_t>(L), 0.0);
   rec.sparsity.assign(static_cast<size_t>(L), 0.0);
+  rec.deterministic.resize(static_cast<size_t>(L));
+  rec.std.resize(static_cast<size_t>(L));
+  for (int h = 1; h <= L; ++h) {
+    rec.deterministic[h - 1].resize(static_cast<size_t>(opt_.count * net.units(h)));
+    rec.std[h - 1].resize(static_cast<size_t>(opt_.count * net.units(h)));
+  }
   EnsembleSamplerOptions so;
   so.samples = opt_.samples;
   so.seed = opt_.seed;
   so.batch = opt_.samples < 512 ? opt_.samples : 512;
+  so.abort = opt_.abort;
+  so.threads = opt_.threads;
   const double inv = 1.0 / static_cast<double>(opt_.count);
   for (int64_t k = 0; k < opt_.count; ++k) {
     const float* x = opt_.inputs + k * inputs;
     EnsembleMoments m;
     Result r = sample_ensemble(net, x, so, &m);
     if (!r.ok()) return r;
-    std::vector<std::vector<float>> det(static_cast<size_t>(L)), sd(static_cast<size_t>(L));
     for (int h = 1; h <= L; ++h) {
       const EnsembleLayerMoments& lm = m.layers[h - 1];
       const int64_t n = net.units(h);
-      det[h - 1].resize(static_cast<size_t>(n));
-      sd[h - 1].resize(static_cast<size_t>(n));
+      double* det = rec.deterministic[h - 1].data() + k * n;
+      double* sd = rec.std[h - 1].data() + k * n;
       double active = 0, inactive = 0;
       for (int64_t i = 0; i < n; ++i) {
-        det[h - 1][i] = static_cast<float>(lm.deterministic[i]);
-        sd[h - 1][i] = static_cast<float>(std::sqrt(lm.variance[i]));
+        det[i] = lm.deterministic[i];
+        sd[i] = std::sqrt(std::max(0.0, lm.variance[i]));
         active += lm.deterministic[i];
         inactive += lm.deterministic[i] <= 0.1 ? 1.0 : 0.0;
       }
@@ -89,10 +102,9 @@ Result ProbeRecorder::on_step(const Network& net, int64_t step, int64_t epoch, i
       }
       rec.weightDecay[h - 1] += inv * 0.5 * term;
     }
-    rec.deterministic.push_back(std::move(det));
-    rec.std.push_back(std::move(sd));
   }
   records_.push_back(std::move(rec));
+  lastStep_ = step;
   return Result::success();
 }
 

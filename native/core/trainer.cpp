@@ -37,7 +37,7 @@ Result check_data(const Network& net, const TrainData& d, const char* what) {
   return Result::success();
 }
 
-bool is_classifier(const Network& net, const Targets& t) {
+bool classifier_targets(const Network& net, const Targets& t) {
   const Activation a = net.layer(net.top()).activation;
   return t.labels != nullptr || a == Activation::Softmax || a == Activation::Logistic;
 }
@@ -77,7 +77,7 @@ Result evaluate(const Network& net, const TrainData& d, Loss loss, int threads, 
     loss_and_delta(net.layer(L), loss, ws.S[L].data(), ws.O[L].data(), n, outputs, t, 0.0f, ws.dS[L].data(), &sums);
   }
   *meanLoss = sums.loss / static_cast<double>(d.count);
-  *error = is_classifier(net, d.targets) ? static_cast<double>(sums.errors) / static_cast<double>(d.count)
+  *error = classifier_targets(net, d.targets) ? static_cast<double>(sums.errors) / static_cast<double>(d.count)
                                          : std::numeric_limits<double>::quiet_NaN();
   return Result::success();
 }
@@ -131,7 +131,7 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
   BatchWorkspace ws(net, batch, true);
   std::vector<float> grad(static_cast<size_t>(net.param_count()));
   std::vector<int64_t> order;
-  const bool classifier = is_classifier(net, data.targets);
+  const bool classifier = classifier_targets(net, data.targets);
   const bool units = net.spec().dropout == DropoutMode::Units;
 
   for (int64_t k = 0; k < o.epochs; ++k) {
@@ -205,6 +205,15 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
     if (o.onEpoch) o.onEpoch(rec);
   }
   return Result::success();
+}
+
+Result check_train_data(const Network& net, const TrainData& d, const char* what) { return check_data(net, d, what); }
+
+bool is_classifier(const Network& net, const Targets& t) { return classifier_targets(net, t); }
+
+Result evaluate_weight_scaled(const Network& net, const TrainData& d, Loss loss, int threads, double* meanLoss,
+                              double* error) {
+  return evaluate(net, d, loss, threads, meanLoss, error);
 }
 
 }  // namespace de

@@ -70,4 +70,12 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
 // The permutation of epoch `epoch` (Fisher–Yates on Philox words, purpose Shuffle).
 void epoch_order(uint64_t seed, int64_t epoch, int64_t count, std::vector<int64_t>* order);
 
+// The pieces of train() another engine (the CUDA one, cuda_network.h) reuses so that its records
+// mean the same: the data checks (labels in range, exactly one kind of target), whether error rates
+// are defined, and the weight-scaled evaluation (Eq. 4/13) behind validationLoss / validationError.
+Result check_train_data(const Network& net, const TrainData& d, const char* what);
+bool is_classifier(const Network& net, const Targets& t);
+Result evaluate_weight_scaled(const Network& net, const TrainData& d, Loss loss, int threads, double* meanLoss,
+                              double* error);
+
 }  // namespace de

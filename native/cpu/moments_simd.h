@@ -1,6 +1,7 @@
-// The block kernel of MomentAccumulator: statistics of a block of rows for a chunk of neurons, read
-// row by row so the loops over neurons vectorise (neurons are contiguous in a row). Compiled twice
-// from moments_kernel.h: for AVX2+FMA (moments_avx2.cpp) and portably (moments.cpp).
+// The block kernel of MomentAccumulator: statistics of a block of rows for a chunk of neurons. The
+// portable build (moments_kernel.h, compiled in moments.cpp) reads row by row so the loops over
+// neurons vectorise; the AVX2+FMA build (moments_avx2.cpp) walks columns of eight neurons with its
+// sums in registers, and falls back to the portable loops (compiled for AVX2) for explicit logs.
 #pragma once
 #include <cstdint>
 

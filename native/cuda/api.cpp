@@ -30,6 +30,10 @@ const DeCudaApi kApi = {
     de_cuda::net_set_data,
     de_cuda::net_train,
     de_cuda::net_mc_stats,
+    de_cuda::net_set_moments,
+    de_cuda::net_get_moments,
+    de_cuda::net_train_errors,
+    de_cuda::net_mc_stats_s,
 };
 
 }  // namespace

@@ -136,6 +136,20 @@ typedef struct {
      streams of mask purpose `purpose`. rows_per_pass ≤ max_rows. */
   DeCudaStatus (*net_mc_stats)(DeCudaNet* net, const float* h_input, int64_t samples, uint64_t seed,
                                uint32_t purpose, uint64_t row0, int64_t rows_per_pass, DeCudaMoments* stats);
+
+  /* Added for the JS Network's CUDA backend (appended: the loader requires size >= sizeof(DeCudaApi)). */
+  /* Optimizer moments in the flat parameter layout: m (SGD velocity, Adam first moment) and v (Adam
+     second moment), so that training resumes exactly across calls and backends. h_m / h_v NULL: set
+     zeros / do not read. */
+  DeCudaStatus (*net_set_moments)(DeCudaNet* net, const float* h_m, const float* h_v, int64_t n);
+  DeCudaStatus (*net_get_moments)(DeCudaNet* net, float* h_m, float* h_v, int64_t n);
+  /* Misclassified examples of the last net_train call (argmax, or the 0.5 threshold for one output). */
+  DeCudaStatus (*net_train_errors)(DeCudaNet* net, int64_t* errors);
+  /* net_mc_stats, and also the pre-activations S of the same subnetworks into s_stats ([neurons], no
+     log sums; NULL: skipped). */
+  DeCudaStatus (*net_mc_stats_s)(DeCudaNet* net, const float* h_input, int64_t samples, uint64_t seed,
+                                 uint32_t purpose, uint64_t row0, int64_t rows_per_pass, DeCudaMoments* stats,
+                                 DeCudaMoments* s_stats);
 } DeCudaApi;
 
 /* The one exported symbol. NULL when the library does not offer this version. */

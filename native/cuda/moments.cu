@@ -56,7 +56,9 @@ __global__ void partial_kernel(DeCudaMoments m, int64_t col0, int64_t cols, cons
     mean += dn;
     m3 += t * dn * (n - 2.0) - 3.0 * dn * m2;
     m2 += t;
-    if (logs.logits) {
+    if (logs.none) {
+      // no log sums
+    } else if (logs.logits) {
       const double z = logs.scale * logs.logits[r * logs.ld + c] + logs.shift;
       slog += log_sigmoid(z);
       slog1m += log_sigmoid(-z);

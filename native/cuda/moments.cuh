@@ -25,6 +25,7 @@ struct LogSource {
   int64_t ld = 0;
   double scale = 1.0, shift = 0.0;
   const float* logO = nullptr;    // explicit log O (e.g. a log-softmax); log(1−O) = log1p(−O)
+  bool none = false;              // no log sums at all (e.g. for S): they stay 0, and cost nothing
 };
 
 // Merges rows × cols values (device, leading dimension ld) into neurons [col0, col0 + cols).

@@ -359,12 +359,43 @@ DeCudaStatus net_train(DeCudaNet* net, const DeCudaTrainArgs* t, const int64_t* 
 
 DeCudaStatus net_mc_stats(DeCudaNet* net, const float* input, int64_t samples, uint64_t seed, uint32_t purpose,
                           uint64_t row0, int64_t rowsPerPass, DeCudaMoments* stats) {
+  return net_mc_stats_s(net, input, samples, seed, purpose, row0, rowsPerPass, stats, nullptr);
+}
+
+DeCudaStatus net_set_moments(DeCudaNet* net, const float* m, const float* v, int64_t n) {
+  DeCudaContext* ctx = net->ctx;
+  if (n != net->nParams) return fail(ctx, kInvalid, "net_set_moments: expected " + std::to_string(net->nParams));
+  const size_t bytes = sizeof(float) * static_cast<size_t>(n);
+  DeCudaStatus s = m ? upload(ctx, net->m, m, bytes) : check(ctx, cudaMemsetAsync(net->m, 0, bytes, ctx->stream), "clear m");
+  if (!s) s = v ? upload(ctx, net->v, v, bytes) : check(ctx, cudaMemsetAsync(net->v, 0, bytes, ctx->stream), "clear v");
+  return s;
+}
+
+DeCudaStatus net_get_moments(DeCudaNet* net, float* m, float* v, int64_t n) {
+  DeCudaContext* ctx = net->ctx;
+  if (n != net->nParams) return fail(ctx, kInvalid, "net_get_moments: expected " + std::to_string(net->nParams));
+  const size_t bytes = sizeof(float) * static_cast<size_t>(n);
+  DeCudaStatus s = m ? download(ctx, m, net->m, bytes) : kOk;
+  if (!s && v) s = download(ctx, v, net->v, bytes);
+  return s;
+}
+
+DeCudaStatus net_train_errors(DeCudaNet* net, int64_t* errors) {
+  unsigned long long e = 0;
+  if (!errors) return fail(net->ctx, kInvalid, "net_train_errors: null output");
+  if (DeCudaStatus s = download(net->ctx, &e, net->errors, sizeof e)) return s;
+  *errors = static_cast<int64_t>(e);
+  return kOk;
+}
+
+DeCudaStatus net_mc_stats_s(DeCudaNet* net, const float* input, int64_t samples, uint64_t seed, uint32_t purpose,
+                            uint64_t row0, int64_t rowsPerPass, DeCudaMoments* stats, DeCudaMoments* statsS) {
   DeCudaContext* ctx = net->ctx;
   int64_t neurons = 0;
   for (int h = 1; h <= net->L; ++h) neurons += net->units[h];
   if (!input || !stats || samples < 0 || rowsPerPass <= 0 || rowsPerPass > net->maxRows)
     return fail(ctx, kInvalid, "net_mc_stats: needs an input, stats, and 0 < rows_per_pass <= max_rows");
-  if (stats->neurons != neurons)
+  if (stats->neurons != neurons || (statsS && statsS->neurons != neurons))
     return fail(ctx, kInvalid, "net_mc_stats: stats must have one neuron per unit of layers 1..L (" +
                                    std::to_string(neurons) + ")");
   float* x = nullptr;  // the one input, gathered into every row by gather_gate (idx null)
@@ -390,6 +421,11 @@ DeCudaStatus net_mc_stats(DeCudaNet* net, const float* input, int64_t samples, u
         logs.ld = uh;
       }
       s = moments_accumulate(ctx, stats, col0, uh, net->O[h], rows, uh, logs);
+      if (!s && statsS) {
+        LogSource none;
+        none.none = true;
+        s = moments_accumulate(ctx, statsS, col0, uh, net->S[h], rows, uh, none);
+      }
       col0 += uh;
     }
     if (s) return s;

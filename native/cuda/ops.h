@@ -39,5 +39,10 @@ DeCudaStatus net_train(DeCudaNet* net, const DeCudaTrainArgs* t, const int64_t* 
                        int64_t batch, uint64_t row0, int64_t step, double* lossSum, const volatile int32_t* cancel);
 DeCudaStatus net_mc_stats(DeCudaNet* net, const float* input, int64_t samples, uint64_t seed, uint32_t purpose,
                           uint64_t row0, int64_t rowsPerPass, DeCudaMoments* stats);
+DeCudaStatus net_set_moments(DeCudaNet* net, const float* m, const float* v, int64_t n);
+DeCudaStatus net_get_moments(DeCudaNet* net, float* m, float* v, int64_t n);
+DeCudaStatus net_train_errors(DeCudaNet* net, int64_t* errors);
+DeCudaStatus net_mc_stats_s(DeCudaNet* net, const float* input, int64_t samples, uint64_t seed, uint32_t purpose,
+                            uint64_t row0, int64_t rowsPerPass, DeCudaMoments* stats, DeCudaMoments* statsS);
 
 }  // namespace de_cuda

@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { CorruptFileError, InvalidArgumentError } from '../errors.js';
-import { MAX_ELEMENTS, invalid } from '../validate.js';
+import { MAX_ELEMENTS, checkPath, invalid } from '../validate.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -167,7 +167,7 @@ const MAX_FILE_BYTES = MAX_ELEMENTS * 8 + 4 + 4 * 255;
  * declared dimensions against the bytes present before allocating anything of that size.
  */
 export async function loadIdx(path: string): Promise<IdxArray> {
-  if (typeof path !== 'string' || path.length === 0) throw invalid('loadIdx', 'path', 'a non-empty string', path);
+  checkPath('loadIdx', 'path', path);
   let size: number;
   try {
     const s = await stat(path);

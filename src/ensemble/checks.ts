@@ -8,7 +8,8 @@ import type { PropagateResult } from './propagate.js';
 function checkStatsLayers(where: string, name: string, stats: unknown, columns: readonly string[]): void {
   const layers = (stats as { layers?: unknown } | null | undefined)?.layers;
   if (stats === null || typeof stats !== 'object' || !Array.isArray(layers)) throw invalid(where, name, 'the result of ensembleStats or exactEnsemble', stats);
-  layers.forEach((l: unknown, k) => {
+  for (let k = 0; k < layers.length; k++) { // not forEach: it skips the holes of a sparse array
+    const l: unknown = layers[k];
     const layer = l as Record<string, unknown> | null;
     if (layer === null || typeof layer !== 'object' || !Number.isSafeInteger(layer.units) || (layer.units as number) < 0) {
       throw invalid(where, `${name}.layers[${k}]`, 'a layer of ensemble statistics', l);
@@ -19,7 +20,7 @@ function checkStatsLayers(where: string, name: string, stats: unknown, columns: 
         throw invalid(where, `${name}.layers[${k}].${c}`, `a Float64Array of ${layer.units as number} values`, col);
       }
     }
-  });
+  }
 }
 
 export interface BoundViolations {
@@ -119,7 +120,7 @@ export function estimatorErrors(truth: EnsembleStats, estimates: Record<string, 
   if (estimates === null || typeof estimates !== 'object') throw invalid(where, 'estimates', 'an object of propagate() results', estimates);
   for (const [name, p] of Object.entries(estimates)) {
     if (!p || !Array.isArray(p.layers) || p.layers.length !== truth.layers.length) throw invalid(where, `estimates.${name}`, `a propagate() result with ${truth.layers.length} layers`, p);
-    p.layers.forEach((l, k) => {
+    Array.from(p.layers, (l, k) => {
       const units = truth.layers[k]!.units;
       if (!l || !(l.mean instanceof Float64Array) || l.mean.length !== units || (l.variance !== undefined && (!(l.variance instanceof Float64Array) || l.variance.length !== units))) {
         throw invalid(where, `estimates.${name}.layers[${k}]`, `a propagated layer with mean (and variance) of ${units} values`, l);

@@ -113,6 +113,16 @@ export function encodeModel(m: ModelContents): Buffer {
   if (tensors.length !== table.length || tensors.some((t, i) => t.length !== table[i]!.count)) {
     throw new InvalidArgumentError('encodeModel: the weights and biases do not match the description');
   }
+  // decodeModel rejects non-finite values, so refuse to write them: a diverged network would
+  // otherwise be saved without complaint and fail only when loaded.
+  tensors.forEach((a, i) => {
+    for (let j = 0; j < a.length; j++) {
+      if (!Number.isFinite(a[j]!)) {
+        const what = i < m.weights.length ? 'a weight' : i < m.weights.length + m.biases.length ? 'a bias' : 'an optimizer moment';
+        throw new OutOfRangeError(`Network.save / toBuffer: ${what} of tensor ${i} is ${a[j]} at index ${j} (did training diverge? try a smaller learning rate); a model must be finite to be saved`);
+      }
+    }
+  });
   const t = m.training;
   const training = t ? { optimizer: t.optimizer, step: t.step, epoch: t.epoch, position: t.position, moments } : undefined;
   const json = Buffer.from(JSON.stringify({ spec: specToJSON(m.spec), ...(training ? { training } : {}) }), 'utf8');

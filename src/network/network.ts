@@ -7,8 +7,8 @@
 //    evaluate schedules; getTrainingState() copies both Adam moments (2 × 21 MB on the paper's
 //    network) just to read three integers.
 import { AbortError, BusyError, awaitNative, callNative, fromNative } from '../errors.js';
-import { FINITE_SLICE, checkBoolean, checkElementCount, checkEnum, checkFiniteYielding, checkFloat32, checkInteger, checkOptions, invalid } from '../validate.js';
-import type { RawNetwork, RawNetworkSpec, RawTrainData, RawTrainOptions, RawTrainingState } from '../native.js';
+import { FINITE_SLICE, checkBoolean, checkPath, checkElementCount, checkEnum, checkFiniteYielding, checkFloat32, checkInteger, checkOptions, invalid } from '../validate.js';
+import type { RawNetwork, RawNetworkSpec, RawProbeRecord, RawTrainData, RawTrainOptions, RawTrainingState } from '../native.js';
 import { native } from '../native.js';
 import { keepAttached } from '../keep-attached.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -20,7 +20,7 @@ import type { PredictOptions } from './predict.js';
 import { labelsOf, resolvePredictOptions } from './predict.js';
 import type { NetworkSpec, ResolvedSpec } from './spec.js';
 import { MAX_THREADS, copySpec, outputsOf, resolveSpec, unitsOf, weightPairs } from './spec.js';
-import type { EpochStats, Progress, TrainOptions } from './train-options.js';
+import type { EpochStats, ProbeRecord, Progress, TrainHistory, TrainOptions } from './train-options.js';
 import { ADAM, resolveTrainOptions } from './train-options.js';
 import type { EnsembleOptions, EnsembleStats, EnsembleStatsMany, PropagateMethod, PropagateResult } from '../ensemble/index.js';
 import { ensembleStats, ensembleStatsMany, exactEnsemble, propagate } from '../ensemble/index.js';
@@ -60,6 +60,23 @@ function toRawSpec(s: ResolvedSpec): RawNetworkSpec {
     })),
     seed: s.seed,
     threads: s.threads,
+    backend: s.backend,
+  };
+}
+
+/** A native probe record in the public shape (train-options.ts: ProbeRecord); `count` = examples per epoch. */
+function probeRecord(r: RawProbeRecord, count: number): ProbeRecord {
+  return {
+    step: r.step,
+    epoch: r.epoch + Math.min(r.position, count) / count,
+    examples: r.position,
+    layers: r.deterministic.map((deterministic, h) => ({
+      deterministic,
+      std: r.std[h]!,
+      weightDecayTerm: r.weightDecay[h]!,
+      sparsity: r.sparsity[h]!,
+      meanActivity: r.meanActivity[h]!,
+    })),
   };
 }
 
@@ -168,12 +185,28 @@ export class Network {
    * save/load with the training state), so training in several calls equals training in one.
    * Training continues where the previous call stopped (an aborted epoch is finished first).
    *
-   * Resolves with one EpochStats per completed epoch. Rejects with AbortError when `signal` fires
+   * Learning-phase probes (`probes: { inputs, every, samples, seed? }`, Section 5.3): on the
+   * training thread, at the start, every `every` updates and after the last update, each unit's O*
+   * and Monte Carlo std(O) at the probe inputs, and per layer the adaptive weight-decay term of
+   * Eq. 28/30 and the sparsity of the activations (ProbeRecord). They use their own Philox stream,
+   * so the trained weights are bit-identical with and without probes. The records are
+   * `history.probes`, and each goes to `onProbe` as it is taken (so that those taken before an
+   * abort are not lost).
+   *
+   * On a `backend: 'cuda'` network (native/core/cuda_network.h) the epochs run on the GPU with the
+   * same masks, shuffles and optimizer state (results equal the CPU's within float rounding); the
+   * data are copied to the GPU once per call, validation is evaluated on the CPU after each epoch,
+   * and the weights and optimizer state come back after each epoch and at a stop, so getWeights,
+   * save and predict see the network as trained. Minibatches run in chunks of about 8,192 examples
+   * there: `onProgress` is called once per chunk (its loss is the chunk's mean) and an abort is
+   * seen between chunks. A call with `probes` trains on the CPU (probes are taken at exact steps).
+   *
+   * Resolves with one EpochStats per completed epoch (and `probes` when asked for). Rejects with AbortError when `signal` fires
    * (within one minibatch; the network then holds the last completed update, and the next train()
    * resumes there), with BusyError if the network is busy, and with the error of `onEpoch` or
    * `onProgress` if one throws (training stops at the next minibatch).
    */
-  async train(data: { inputs: Float32Array; targets: Uint8Array | Int32Array | Float32Array; count: number }, options?: TrainOptions): Promise<EpochStats[]> {
+  async train(data: { inputs: Float32Array; targets: Uint8Array | Int32Array | Float32Array; count: number }, options?: TrainOptions): Promise<TrainHistory> {
     const where = 'Network.train';
     this.#checkIdle(where);
     const start = callNative(() => this.#raw.getTrainingState()).epoch;
@@ -190,7 +223,9 @@ export class Network {
         this.#raw.abort();
       }
     };
-    const history: EpochStats[] = [];
+    const history: TrainHistory = [];
+    const probes: ProbeRecord[] = [];
+    if (o.probes) history.probes = probes;
     const rawOptions: RawTrainOptions = {
       epochs: o.epochs,
       batchSize: o.batchSize,
@@ -226,9 +261,17 @@ export class Network {
             o.onProgress!(progress);
           })
         : null,
+      probes: o.probes ?? null,
+      onProbe: o.probes
+        ? guard((r: RawProbeRecord) => {
+            const record = probeRecord(r, o.data.count);
+            probes.push(record);
+            o.onProbe?.(record);
+          })
+        : null,
     };
     const onAbort = () => this.#raw.abort();
-    keepAttached(o.data.inputs, o.data.rows, o.validation?.inputs, o.validation?.rows); // native threads read them in place
+    keepAttached(o.data.inputs, o.data.rows, o.validation?.inputs, o.validation?.rows, o.probes?.inputs); // native threads read them in place
     this.#busy = 'training'; // from here on, other calls are refused, also while the inputs are scanned
     try {
       for (const d of deferred) await checkFiniteYielding(where, d.name, d.array);
@@ -311,7 +354,7 @@ export class Network {
 
   /** Writes the model to `path` atomically (temporary file, fsync, rename): never a torn file. */
   async save(path: string, options?: SaveOptions): Promise<void> {
-    if (typeof path !== 'string' || path.length === 0) throw invalid('Network.save', 'path', 'a non-empty string', path);
+    checkPath('Network.save', 'path', path);
     // The snapshot is taken synchronously, so the network may train again while the file is written.
     await writeFileAtomic(path, this.toBuffer(options));
   }
@@ -319,7 +362,7 @@ export class Network {
   /** Reads a model written by `save()`. Rejects with CorruptFileError when the file fails any check. */
   static async load(path: string, options?: LoadOptions): Promise<Network> {
     const where = 'Network.load';
-    if (typeof path !== 'string' || path.length === 0) throw invalid(where, 'path', 'a non-empty string', path);
+    checkPath(where, 'path', path);
     const o = checkLoadOptions(where, options);
     return Network.#fromContents(await readModelFile(path, o.threads), o);
   }
@@ -349,7 +392,11 @@ export class Network {
 
   // ---- ensemble statistics (issue 4; implemented in src/ensemble, these only delegate) ----
 
-  /** Per-neuron Monte Carlo statistics of the ensemble of subnetworks for one input (src/ensemble/sample.ts). */
+  /**
+   * Per-neuron Monte Carlo statistics of the ensemble of subnetworks for one input (src/ensemble/sample.ts).
+   * On a 'cuda' network the samples run on the GPU (the same subnetworks as on the CPU), except with
+   * `masks` or `returnMasks`, which run on the CPU. predict, exactEnsemble and propagate always run on the CPU.
+   */
   ensembleStats(input: Float32Array, options?: EnsembleOptions): Promise<EnsembleStats> {
     return ensembleStats(this, this.#raw, input, options);
   }

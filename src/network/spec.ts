@@ -3,7 +3,8 @@
 // Every check happens here, before any native allocation, so a bad description never reaches C++.
 import { availableParallelism } from 'node:os';
 import { randomInt } from 'node:crypto';
-import { InvalidArgumentError, OutOfRangeError, UnsupportedError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { resolveBackend } from '../backend.js';
 import {
   MAX_ELEMENTS,
   checkElementCount,
@@ -53,7 +54,12 @@ export interface NetworkSpec {
   seed?: number;
   /** Worker threads. Default: all cores (`os.availableParallelism()`). */
   threads?: number;
-  /** `'cpu'`, or `'auto'` (the best available: the CPU for now). `'cuda'` is not available yet. */
+  /**
+   * Where `train()` and `ensembleStats()` run. `'auto'` (default): the GPU when info() reports CUDA
+   * usable (and the dropout is on units), else the CPU. `'cuda'`: the GPU, or UnsupportedError with
+   * the reason where it cannot run or with connection dropout (Eq. 3). Everything else (predict,
+   * exactEnsemble, weights, save) runs on the CPU copy of the network, which the GPU keeps in step.
+   */
   backend?: Backend;
 }
 
@@ -73,7 +79,8 @@ export interface ResolvedSpec {
   layers: ResolvedLayer[];
   seed: number;
   threads: number;
-  backend: 'cpu';
+  /** The backend chosen ('auto' resolved). */
+  backend: 'cpu' | 'cuda';
 }
 
 /** Largest layer width accepted (2^24 units): beyond it the batch buffers alone would be absurd. */
@@ -210,11 +217,8 @@ export function resolveSpec(where: string, v: unknown): ResolvedSpec {
   }
   const seed = s.seed === undefined ? randomInt(0, 2 ** 48 - 1) : checkSeed(where, 'spec.seed', s.seed);
   const threads = s.threads === undefined ? availableParallelism() : checkInteger(where, 'spec.threads', s.threads, 1, MAX_THREADS);
-  const backend = checkEnum(where, 'spec.backend', s.backend ?? 'auto', ['cpu', 'cuda', 'auto'] as const);
-  if (backend === 'cuda') {
-    throw new UnsupportedError(`${where}: spec.backend "cuda" is not available in this build yet; use "cpu" or "auto"`);
-  }
-  return { inputs, inputKeep, dropout, layers, seed, threads, backend: 'cpu' };
+  const backend = resolveBackend(where, 'spec.backend', s.backend ?? 'auto', dropout === 'connections' ? 'connection dropout (Eq. 3)' : undefined);
+  return { inputs, inputKeep, dropout, layers, seed, threads, backend };
 }
 
 /** Units of layer h (0 = input). */

@@ -4,15 +4,17 @@ import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import {
   checkAbortSignal,
   checkEnum,
+  checkFloat32,
   checkFunction,
   checkInteger,
   checkNumber,
   checkOptions,
+  checkSeed,
   invalid,
   isPlainObject,
 } from '../validate.js';
 import type { CheckedDataset, DeferredChecks, Loss } from './dataset.js';
-import { checkDataset, checkLossFits, defaultLoss } from './dataset.js';
+import { checkDataset, checkLossFits, defaultLoss, rowsOf } from './dataset.js';
 import type { ResolvedSpec } from './spec.js';
 
 export type Optimizer = 'adam' | 'sgd';
@@ -66,6 +68,63 @@ export interface Progress {
   loss: number;
 }
 
+/**
+ * Learning-phase probes (Section 5.3, Figure 2a): at fixed probe inputs, each unit's O* and Monte
+ * Carlo std(O) over `samples` subnetworks, recorded on the training thread between minibatches.
+ */
+export interface ProbeOptions {
+  /** The probe inputs, Float32Array [n × inputs] (n ≥ 1). */
+  inputs: Float32Array;
+  /** Updates between records (an integer ≥ 1). */
+  every: number;
+  /** Monte Carlo subnetworks per probe input and record (an integer ≥ 2). */
+  samples: number;
+  /**
+   * Seed of the probes' subnetworks (Philox purpose Ensemble; the same subnetworks at every record,
+   * so that the curves show the network changing, not the sample). Default: spec.seed. Training's
+   * own masks and shuffles are untouched: the trained weights are bit-identical with and without probes.
+   */
+  seed?: number;
+}
+
+/** One hidden or output layer of a probe record (paper layer h = index + 1). */
+export interface ProbeLayerRecord {
+  /** O* (weight-scaled network, Eq. 4/13) of every unit at every probe input, row-major [n × units]. */
+  deterministic: Float64Array;
+  /** Monte Carlo std(O) over the subnetworks, [n × units] (Section 3.2's consistency; ≥ 0). */
+  std: Float64Array;
+  /**
+   * The adaptive weight-decay term the expected dropout gradient carries (Eq. 28 linear, Eq. 30
+   * logistic): ½ Σ_i f′_i Σ_j w_ij² I_j² p_j(1 − p_j) over every edge into the layer, with I_j = O*
+   * of the source unit (the input itself for layer 0) and f′ = λ²·O*(1 − O*) for logistic units,
+   * 1 for linear ones; mean over the probe inputs.
+   */
+  weightDecayTerm: number;
+  /** Fraction of units with O* ≤ 0.1 (inactive; the paper's threshold), mean over the probe inputs. */
+  sparsity: number;
+  /** Mean O* over units and probe inputs. */
+  meanActivity: number;
+}
+
+/**
+ * One record of the probes. Records are taken when train() starts if the network's update count
+ * is then a multiple of `every` (so at step 0 for a new network), after every update whose count
+ * is a multiple of `every`, and after the call's last update; never twice for the same step.
+ */
+export interface ProbeRecord {
+  /** Updates since the network was created. */
+  step: number;
+  /** Training progress in epochs since the network was created (fractional: 2.5 = half-way through the third epoch). */
+  epoch: number;
+  /** Examples done in the current epoch. */
+  examples: number;
+  /** One entry per entry of spec.layers, in order. */
+  layers: ProbeLayerRecord[];
+}
+
+/** What train() resolves with: one EpochStats per completed epoch, plus `probes` when `options.probes` was given. */
+export type TrainHistory = EpochStats[] & { probes?: ProbeRecord[] };
+
 export interface TrainOptions {
   /** Default 1. */
   epochs?: number;
@@ -87,6 +146,19 @@ export interface TrainOptions {
   signal?: AbortSignal;
   onEpoch?: (stats: EpochStats) => void;
   onProgress?: (progress: Progress) => void;
+  /** Learning-phase probes; their records are `history.probes` and go to `onProbe` as they are taken. */
+  probes?: ProbeOptions;
+  /** Called with each probe record as it is taken (records taken before an abort are delivered too). */
+  onProbe?: (record: ProbeRecord) => void;
+}
+
+/** The resolved probes: the seed filled in, the input count known. */
+export interface ResolvedProbes {
+  inputs: Float32Array;
+  count: number;
+  every: number;
+  samples: number;
+  seed: number;
 }
 
 /** The resolved options: every schedule expanded to one value per epoch. */
@@ -104,6 +176,8 @@ export interface ResolvedTrainOptions {
   signal?: AbortSignal;
   onEpoch?: (stats: EpochStats) => void;
   onProgress?: (progress: Progress) => void;
+  probes?: ResolvedProbes;
+  onProbe?: (record: ProbeRecord) => void;
 }
 
 /** The default recipe (see Network.train): Adam, which leaves the logistic plateau that stalls plain SGD. */
@@ -122,8 +196,25 @@ export const MAX_EPOCHS = 1_000_000;
 
 const OPTION_KEYS = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'maxNorm', 'weightDecay', 'loss',
-  'validation', 'signal', 'onEpoch', 'onProgress',
+  'validation', 'signal', 'onEpoch', 'onProgress', 'probes', 'onProbe',
 ] as const;
+const PROBE_KEYS = ['inputs', 'every', 'samples', 'seed'] as const;
+/** Bounds of the probes: at most 2^20 probe inputs (the addon's limit), 2^40 subnetworks per record. */
+const MAX_PROBE_INPUTS = 2 ** 20;
+const MAX_PROBE_SAMPLES = 2 ** 40;
+
+/** Validates `options.probes` (unknown keys are errors); the inputs must be finite. */
+export function resolveProbes(where: string, v: unknown, spec: ResolvedSpec): ResolvedProbes {
+  if (!isPlainObject(v)) throw invalid(where, 'options.probes', 'an object { inputs, every, samples, seed? }', v);
+  const o = checkOptions<ProbeOptions>(where, 'options.probes', v, PROBE_KEYS);
+  const count = rowsOf(where, 'options.probes.inputs', o.inputs, spec);
+  if (count > MAX_PROBE_INPUTS) throw new OutOfRangeError(`${where}: options.probes.inputs holds ${count} inputs, more than the limit of ${MAX_PROBE_INPUTS}`);
+  const inputs = checkFloat32(where, 'options.probes.inputs', o.inputs);
+  const every = checkInteger(where, 'options.probes.every', o.every, 1);
+  const samples = checkInteger(where, 'options.probes.samples', o.samples, 2, MAX_PROBE_SAMPLES);
+  const seed = o.seed === undefined ? spec.seed : checkSeed(where, 'options.probes.seed', o.seed);
+  return { inputs, count, every, samples, seed };
+}
 const EXPONENTIAL_KEYS = ['kind', 'initial', 'decay'] as const;
 const LINEAR_KEYS = ['kind', 'from', 'to', 'epochs'] as const;
 
@@ -202,6 +293,9 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
   const signal = o.signal === undefined ? undefined : checkAbortSignal(where, 'options.signal', o.signal);
   const onEpoch = o.onEpoch === undefined ? undefined : (checkFunction(where, 'options.onEpoch', o.onEpoch) as TrainOptions['onEpoch']);
   const onProgress = o.onProgress === undefined ? undefined : (checkFunction(where, 'options.onProgress', o.onProgress) as TrainOptions['onProgress']);
+  const probes = o.probes === undefined ? undefined : resolveProbes(where, o.probes, spec);
+  const onProbe = o.onProbe === undefined ? undefined : (checkFunction(where, 'options.onProbe', o.onProbe) as TrainOptions['onProbe']);
+  if (onProbe && !probes) throw new InvalidArgumentError(`${where}: options.onProbe needs options.probes`);
   const checked = checkDataset(where, 'data', data, spec, loss, deferred);
   const batchSize = checkInteger(where, 'options.batchSize', o.batchSize ?? Math.min(DEFAULTS.batchSize, checked.count), 1, checked.count);
   const validation = o.validation === undefined ? undefined : checkDataset(where, 'options.validation', o.validation, spec, loss, deferred);
@@ -211,5 +305,7 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
     ...(signal ? { signal } : {}),
     ...(onEpoch ? { onEpoch } : {}),
     ...(onProgress ? { onProgress } : {}),
+    ...(probes ? { probes } : {}),
+    ...(onProbe ? { onProbe } : {}),
   };
 }

@@ -38,7 +38,7 @@ export function syntheticResults(units = 50, layers = 4, seed = 3): Results {
   }
   const settings: RunSettings = {
     preset: 'custom', shortRun: true, hidden, inputKeep: 0.8, hiddenKeep: 0.5, trainCount: 500, epochs: 2, batchSize: 50,
-    optimizer: 'adam', learningRate: [1e-3, 1e-3], momentum: [0.9, 0.9], maxNorm: 0, samples: 10000, inputs: 3,
+    optimizer: 'adam', learningRate: [1e-3, 1e-3], momentum: [0.9, 0.9], maxNorm: 0, init: 'engine', samples: 10000, inputs: 3,
     histogramInputs: 3, probeInputs: 1, probeEvery: 5, probeSamples: 100, monteCarloTestCount: 100, monteCarloTestSamples: 10,
     seed, threads: 1, backend: 'cpu',
   };

@@ -1,0 +1,184 @@
+// The shape of results.json: every number behind the figures and the claims table, the run's
+// settings and timings. Layers are numbered as in the paper (1 = first hidden layer).
+
+/** The settings a reproduction ran with (all of them, so a run can be repeated exactly). */
+export interface RunSettings {
+  preset: 'quick' | 'full' | 'custom';
+  /** True for anything shorter than the full recipe: the report says so on its first line. */
+  shortRun: boolean;
+  /** Hidden layer widths (the paper: 1200 × 4). */
+  hidden: number[];
+  inputKeep: number;
+  hiddenKeep: number;
+  trainCount: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: string;
+  /** The learning rate of each epoch. */
+  learningRate: number[];
+  /** The momentum (SGD) or β1 (Adam) of each epoch. */
+  momentum: number[];
+  maxNorm: number;
+  /**
+   * The initial weights: 'engine' = the engine's keep-aware Glorot initialisation (native/core/network.h);
+   * 'small-uniform' = every W(h, l) drawn from U(±1/√fan_in), fan_in = units of layer l (presets.ts: smallUniformInit).
+   */
+  init: 'engine' | 'small-uniform';
+  /** Monte Carlo subnetworks per fixed input (the paper: 10,000). */
+  samples: number;
+  /** Fixed test inputs with full Monte Carlo statistics (Figures 1 and 2b, the claims). */
+  inputs: number;
+  /** Random test inputs whose O* make Figure 3's histograms (the paper: 100). */
+  histogramInputs: number;
+  /** Probe inputs and schedule of Figure 2a. */
+  probeInputs: number;
+  probeEvery: number;
+  probeSamples: number;
+  /** Test digits and subnetworks per digit for the Monte Carlo test error. */
+  monteCarloTestCount: number;
+  monteCarloTestSamples: number;
+  seed: number;
+  threads: number;
+  backend: string;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  trainError: number;
+  testError?: number;
+  seconds: number;
+  learningRate: number;
+  momentum: number;
+}
+
+/** Figure 1 (left and right): one hidden layer at the typical fixed input, one value per unit. */
+export interface Figure1Layer {
+  layer: number;
+  /** E(O), Monte Carlo. */
+  mean: number[];
+  /** O*, the weight-scaled network. */
+  deterministic: number[];
+  /** E − NWGM from the Monte Carlo sample. */
+  gap: number[];
+  /** Eq. 20: V(1−2E)/(1−2V). */
+  secondOrder: number[];
+  /** The delta-method estimate. */
+  deltaMethod: number[];
+  /** Eq. 22: 2E(1−E)|1−2E|. */
+  bound: number[];
+  std: number[];
+}
+
+/** Summary of a set of values: mean and 5th/95th percentiles. */
+export interface Band {
+  mean: number;
+  p5: number;
+  p95: number;
+  count: number;
+}
+
+/** Figure 2a: std(O) at a probe input over training, for active and inactive units of one layer. */
+export interface Figure2aLayer {
+  layer: number;
+  /** Training progress of each probe, in epochs (fractional). */
+  at: number[];
+  active: Band[];
+  inactive: Band[];
+  /** A typical active / inactive unit (median final std(O) of its group): its std(O) at each probe. */
+  typicalActive: { unit: number; std: number[] } | null;
+  typicalInactive: { unit: number; std: number[] } | null;
+  /**
+   * At each probe, the adaptive weight-decay term the expected dropout gradient carries into this layer
+   * (Eq. 28/30: ½ Σ_i σ′_i Σ_j w_ij² I_j² p_j(1 − p_j)) and the fraction of its units with O* ≤ 0.1,
+   * at the probe input (the engine's probes, train option `probes`).
+   */
+  weightDecayTerm?: number[];
+  sparsity?: number[];
+}
+
+/** Figure 2b: std(O) of active units (O* > 0.1), over the fixed inputs, one entry per layer. */
+export interface Figure2bLayer extends Band {
+  layer: number;
+}
+
+/** Figure 3: histogram of O* of one layer, totalled over the histogram inputs. */
+export interface Figure3Layer {
+  layer: number;
+  /** Bin edges, length bins + 1, over [0, 1]. */
+  edges: number[];
+  counts: number[];
+  /** Fraction of O* below 0.1 (inactive). */
+  fractionInactive: number;
+  median: number;
+  mean: number;
+  /** Sample skewness of O*: positive = a long tail toward 1. */
+  skewness: number;
+}
+
+/** One row of the "the paper says / we measured" table. */
+export interface Claim {
+  id: string;
+  paper: string;
+  measured: string;
+  /** Whether our measurement agrees with the paper's statement (by the criterion in `criterion`). */
+  agrees: boolean;
+  criterion: string;
+  numbers: Record<string, number>;
+}
+
+export interface TestErrors {
+  /** Weight-scaled (O*) prediction on `count` test digits. */
+  weightScaled: { error: number; count: number };
+  /** Average of `samples` subnetworks per digit on the first `count` test digits. */
+  monteCarlo: { error: number; count: number; samples: number };
+}
+
+export interface Timings {
+  loadSeconds: number;
+  trainSeconds: number;
+  monteCarloSeconds: number;
+  histogramSeconds: number;
+  testSeconds: number;
+  reportSeconds: number;
+  totalSeconds: number;
+}
+
+export interface Results {
+  version: 1;
+  createdAt: string;
+  settings: RunSettings;
+  environment: { node: string; platform: string; cpus: number; cpuKernel: string; resumed: boolean };
+  training: EpochRecord[];
+  testError: TestErrors;
+  /** Index (into the 10,000 test digits) of each fixed input; the first is Figure 1's typical input. */
+  fixedInputs: number[];
+  figure1: { input: number; layers: Figure1Layer[] };
+  figure2a: { probeInput: number; layers: Figure2aLayer[] };
+  figure2b: { inputs: number; layers: Figure2bLayer[] };
+  figure3: { inputs: number; layers: Figure3Layer[] };
+  /** Per layer, over all fixed inputs: the accuracy of the approximations (the numbers behind the claims). */
+  approximation: ApproximationLayer[];
+  claims: Claim[];
+  timings: Timings;
+}
+
+/** Accuracy of the paper's approximations in one hidden layer, over all units of all fixed inputs. */
+export interface ApproximationLayer {
+  layer: number;
+  units: number;
+  /** Fraction of units with |E − NWGM| ≤ Eq. 22's bound, and the count of violations. */
+  boundHolds: number;
+  boundViolations: number;
+  /** Median over units of |estimate − gap| / |gap| (units with a resolvable gap), and its bootstrap standard error. */
+  secondOrderMedianRelError: number;
+  secondOrderMedianRelErrorSE: number;
+  deltaMethodMedianRelError: number;
+  deltaMethodMedianRelErrorSE: number;
+  /** Units whose Monte Carlo gap was large enough to compare against (see analysis.ts). */
+  comparedUnits: number;
+  /** Mean |E − O*| over active (O* > 0.1) and inactive units. */
+  meanAbsEMinusOStarActive: number;
+  meanAbsEMinusOStarInactive: number;
+  activeFraction: number;
+}

@@ -50,7 +50,7 @@ if [ "$mode" != "--cpp-only" ]; then
   step "build the addon with sanitizers (build-asan-addon/)"
   cli="$(node -p "require('path').join(require('path').dirname(require.resolve('cmake-js/package.json')),'bin','cmake-js')")"
   node "$cli" compile --out build-asan-addon --parallel "$jobs" --CDDE_SANITIZE=ON --CDDE_CUDA=OFF >/dev/null
-  addon="$(ls build-asan-addon/*/dropout_ensemble.node | head -1)"
+  addon="build-asan-addon/Release/dropout_ensemble.node"
   libasan="$(cc -print-file-name=libasan.so)"
   step "vitest subset with $addon (LD_PRELOAD=$libasan)"
   # DE_SANITIZED tells the tests that timing and RSS numbers are meaningless under ASan.

@@ -114,7 +114,16 @@ describe('large inputs', () => {
 
 describe('abort and the event loop', () => {
   it('abort mid-epoch rejects with AbortError; resuming gives the uninterrupted weights', async () => {
-    const small = { inputs: train.inputs.subarray(0, 2000 * 784), targets: train.targets.subarray(0, 2000), count: 2000 };
+    // Long enough (12,000 examples: the 3,000 digits tiled) that the epoch outlasts the progress
+    // throttle even on an idle machine, so the abort lands inside it.
+    const count = 12000;
+    const inputs = new Float32Array(count * 784);
+    const targets = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      inputs.set(train.inputs.subarray((i % 3000) * 784, (i % 3000 + 1) * 784), i * 784);
+      targets[i] = train.targets[i % 3000]!;
+    }
+    const small = { inputs, targets, count };
     const straight = mlp(2, 'units', 256);
     await straight.train(small, { epochs: 1, batchSize: 20 });
 
@@ -133,7 +142,7 @@ describe('abort and the event loop', () => {
     await expect(aborted).rejects.toThrow(AbortError);
     await expect(aborted).rejects.toThrow('Network.train: aborted after 0 complete epoch(s); the network holds the last completed update');
     expect(seen).toBeGreaterThanOrEqual(400);
-    expect(seen).toBeLessThan(2000); // it stopped inside the epoch
+    expect(seen).toBeLessThan(count); // it stopped inside the epoch
     expect(parameterBits(net).flat().every((b) => (b & 0x7f800000) !== 0x7f800000)).toBe(true); // all finite
     // The last completed update is a consistent state: finishing the epoch lands on the same bits.
     const rest = await net.train(small, { epochs: 1, batchSize: 20 });

@@ -1,7 +1,6 @@
 #include "core/cuda_network.h"
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 #include <string>
 
@@ -14,10 +13,6 @@
 namespace de {
 
 namespace {
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // The C description of a normalised spec (keeps and `from` filled in), kept alive with its arrays.
 struct DeviceSpec {
@@ -121,31 +116,10 @@ Result CudaNetwork::pull_state(Network& net) {
 }
 
 Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOptions& o, std::vector<EpochRecord>* history) {
-  const int L = net.top();
   Result r = supports(net.spec());
-  if (r.ok()) r = check_train_data(net, data, "training data");
-  if (r.ok() && o.validation.count > 0) r = check_train_data(net, o.validation, "validation data");
-  if (r.ok()) r = check_loss(net.layer(L), o.loss);
-  if (!r.ok()) return r;
-  if (o.epochs < 0 || o.batchSize < 1) return Result::error(Status::InvalidArgument, "epochs must be >= 0 and batchSize >= 1");
-  if (static_cast<int64_t>(o.learningRate.size()) != o.epochs ||
-      (!o.momentum.empty() && static_cast<int64_t>(o.momentum.size()) != o.epochs)) {
-    return Result::error(Status::InvalidArgument, "learningRate and momentum need one value per epoch");
-  }
-  if (o.epochs == 0) return Result::success();
-
-  // The optimizer state as de::train keeps it (trainer.cpp): a new kind starts from fresh moments,
-  // a position past the end (state from a larger data set) starts the next epoch.
+  if (r.ok()) r = begin_training(net, data, o);  // the checks and state handling of de::train
+  if (!r.ok() || o.epochs == 0) return r;
   OptimizerState& st = net.optimizer();
-  if (st.kind != o.optimizer) {
-    st.kind = o.optimizer;
-    st.m.clear();
-    st.v.clear();
-  }
-  if (st.position >= data.count) {
-    st.epoch += 1;
-    st.position = 0;
-  }
   const bool adam = o.optimizer == OptimizerKind::Adam;
   const int64_t n = net.param_count();
   const int64_t batch = std::min(o.batchSize, data.count);
@@ -162,18 +136,12 @@ Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOption
   }
   if (!r.ok()) return r;
 
-  const bool classifier = is_classifier(net, data.targets);
   const int64_t chunk = std::max<int64_t>(1, chunkExamples_ / batch) * batch;  // whole minibatches
   std::vector<int64_t> order;
   for (int64_t k = 0; k < o.epochs; ++k) {
     const double t0 = now_seconds();
     const int64_t epoch = st.epoch;
-    if (o.shuffle) {
-      epoch_order(o.seed, epoch, data.count, &order);
-    } else {
-      order.resize(static_cast<size_t>(data.count));
-      for (int64_t i = 0; i < data.count; ++i) order[i] = i;
-    }
+    training_order(o, epoch, data.count, &order);
     DeCudaTrainArgs t{};
     t.optimizer = adam ? 1 : 0;
     t.loss = o.loss == Loss::CrossEntropy ? 0 : 1;
@@ -191,8 +159,7 @@ Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOption
     // the parameters and moments they belong to (pull_state), so an error leaves st consistent.
     int64_t position = st.position, step = st.step;
     const int64_t start = position;
-    double lossSum = 0;
-    int64_t errors = 0;
+    LossSums sums;
     while (position < data.count) {
       if (o.abort && o.abort->load(std::memory_order_relaxed)) {
         r = pull_state(net);
@@ -211,8 +178,8 @@ Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOption
       if (!r.ok()) return r;
       position += count;
       step += (count + batch - 1) / batch;
-      lossSum += chunkLoss;
-      errors += chunkErrors;
+      sums.loss += chunkLoss;
+      sums.errors += chunkErrors;
       if (o.onBatch) {
         BatchProgress p;
         p.epoch = epoch; p.position = position; p.count = data.count; p.step = step;
@@ -225,20 +192,9 @@ Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOption
     st.step = step;
     st.epoch = epoch + 1;
     st.position = 0;
-    EpochRecord rec;
-    rec.epoch = epoch;
-    rec.examples = data.count - start;
-    const double done = static_cast<double>(std::max<int64_t>(1, rec.examples));
-    rec.loss = lossSum / done;
-    rec.trainError = classifier ? static_cast<double>(errors) / done : std::numeric_limits<double>::quiet_NaN();
-    rec.validationLoss = rec.validationError = std::numeric_limits<double>::quiet_NaN();
-    if (o.validation.count > 0) {  // on the CPU, from the parameters just pulled
-      r = evaluate_weight_scaled(net, o.validation, o.loss, o.threads, &rec.validationLoss, &rec.validationError);
-      if (!r.ok()) return r;
-    }
-    rec.seconds = now_seconds() - t0;
-    if (history) history->push_back(rec);
-    if (o.onEpoch) o.onEpoch(rec);
+    // Validation on the CPU, from the parameters just pulled.
+    r = close_epoch(net, data, o, epoch, data.count - start, sums, t0, history);
+    if (!r.ok()) return r;
   }
   return Result::success();
 }

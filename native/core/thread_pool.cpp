@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -69,11 +70,24 @@ struct ThreadPool::Impl {
   std::atomic<int64_t> next{0};
   std::atomic<int> finished{0};
 
+  std::mutex errorMutex;
+  std::exception_ptr error;  // the first exception a task of the current job threw
+
   void drain(int worker) {
     for (;;) {
       const int64_t t = next.fetch_add(1, std::memory_order_relaxed);
       if (t >= tasks) break;
-      (*fn)(t, worker);
+      try {
+        (*fn)(t, worker);
+      } catch (...) {
+        // An exception must neither leave a helper thread (std::terminate → abort) nor unwind the
+        // caller while helpers still run fn (it lives on the caller's stack). Keep the first one,
+        // hand out no more tasks, and rethrow it from parallel_for once every helper is done
+        // (a std::bad_alloc of a packing buffer becomes ERR_OUT_OF_MEMORY at the binding).
+        std::lock_guard<std::mutex> lk(errorMutex);
+        if (!error) error = std::current_exception();
+        next.store(tasks, std::memory_order_relaxed);
+      }
     }
   }
 
@@ -132,6 +146,7 @@ void ThreadPool::parallel_for(int64_t tasks, int threads, const std::function<vo
   s.tasks = tasks;
   s.next.store(0, std::memory_order_relaxed);
   s.finished.store(0, std::memory_order_relaxed);
+  s.error = nullptr;
   ++s.jobId;
   for (int w = 1; w < use; ++w) s.tickets[w].job.store(s.jobId, std::memory_order_seq_cst);
   if (s.sleepers.load(std::memory_order_seq_cst) > 0) {
@@ -148,6 +163,11 @@ void ThreadPool::parallel_for(int64_t tasks, int threads, const std::function<vo
     s.callerSleeping.store(false);
   }
   s.fn = nullptr;
+  if (s.error) {
+    std::exception_ptr e = s.error;
+    s.error = nullptr;
+    std::rethrow_exception(e);
+  }
 }
 
 int hardware_threads() {

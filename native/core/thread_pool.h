@@ -20,7 +20,8 @@ class ThreadPool {
 
   // Runs fn(task, worker) for task in [0, tasks) on at most `threads` threads (<= size(); 0 means
   // size()). worker is in [0, threads) and is stable for the duration of one task, so a task may use
-  // per-worker scratch indexed by it. Returns when every task has finished. fn must not throw.
+  // per-worker scratch indexed by it. Returns when every task has finished. If fn throws, no further
+  // tasks start and the first exception is rethrown here, on the caller, after every thread is done.
   void parallel_for(int64_t tasks, int threads, const std::function<void(int64_t task, int worker)>& fn);
 
  private:

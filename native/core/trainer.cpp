@@ -14,10 +14,6 @@ namespace de {
 
 namespace {
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 Result check_data(const Network& net, const TrainData& d, const char* what) {
   const int64_t outputs = net.units(net.top());
   if (d.count < 1 || !d.inputs) return Result::error(Status::InvalidArgument, std::string(what) + ": no examples");
@@ -100,23 +96,20 @@ void epoch_order(uint64_t seed, int64_t epoch, int64_t count, std::vector<int64_
   }
 }
 
-Result train(Network& net, const TrainData& data, const TrainOptions& o, std::vector<EpochRecord>* history) {
-  const int L = net.top();
-  const int64_t ni = net.units(0), outputs = net.units(L);
+Result begin_training(Network& net, const TrainData& data, const TrainOptions& o) {
   Result r = check_data(net, data, "training data");
   if (!r.ok()) return r;
   if (o.validation.count > 0) {
     r = check_data(net, o.validation, "validation data");
     if (!r.ok()) return r;
   }
-  r = check_loss(net.layer(L), o.loss);
+  r = check_loss(net.layer(net.top()), o.loss);
   if (!r.ok()) return r;
   if (o.epochs < 0 || o.batchSize < 1) return Result::error(Status::InvalidArgument, "epochs must be >= 0 and batchSize >= 1");
   if (static_cast<int64_t>(o.learningRate.size()) != o.epochs ||
       (!o.momentum.empty() && static_cast<int64_t>(o.momentum.size()) != o.epochs)) {
     return Result::error(Status::InvalidArgument, "learningRate and momentum need one value per epoch");
   }
-
   OptimizerState& st = net.optimizer();
   if (st.kind != o.optimizer) {  // a different optimizer starts from fresh moments
     st.kind = o.optimizer;
@@ -127,22 +120,58 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
     st.epoch += 1;
     st.position = 0;
   }
+  return Result::success();
+}
+
+void training_order(const TrainOptions& o, int64_t epoch, int64_t count, std::vector<int64_t>* order) {
+  if (o.shuffle) {
+    epoch_order(o.seed, epoch, count, order);
+  } else {
+    order->resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) (*order)[i] = i;
+  }
+}
+
+Result close_epoch(const Network& net, const TrainData& data, const TrainOptions& o, int64_t epoch, int64_t examples,
+                   const LossSums& sums, double t0, std::vector<EpochRecord>* history) {
+  EpochRecord rec;
+  rec.epoch = epoch;
+  rec.examples = examples;
+  const double done = static_cast<double>(std::max<int64_t>(1, rec.examples));
+  rec.loss = sums.loss / done;
+  rec.trainError = classifier_targets(net, data.targets) ? static_cast<double>(sums.errors) / done
+                                                         : std::numeric_limits<double>::quiet_NaN();
+  rec.validationLoss = rec.validationError = std::numeric_limits<double>::quiet_NaN();
+  if (o.validation.count > 0) {
+    Result r = evaluate(net, o.validation, o.loss, o.threads, &rec.validationLoss, &rec.validationError);
+    if (!r.ok()) return r;
+  }
+  rec.seconds = now_seconds() - t0;
+  if (history) history->push_back(rec);
+  if (o.onEpoch) o.onEpoch(rec);
+  return Result::success();
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+Result train(Network& net, const TrainData& data, const TrainOptions& o, std::vector<EpochRecord>* history) {
+  const int L = net.top();
+  const int64_t ni = net.units(0), outputs = net.units(L);
+  Result r = begin_training(net, data, o);
+  if (!r.ok()) return r;
+  OptimizerState& st = net.optimizer();
   const int64_t batch = std::min(o.batchSize, data.count);
   BatchWorkspace ws(net, batch, true);
   std::vector<float> grad(static_cast<size_t>(net.param_count()));
   std::vector<int64_t> order;
-  const bool classifier = classifier_targets(net, data.targets);
   const bool units = net.spec().dropout == DropoutMode::Units;
 
   for (int64_t k = 0; k < o.epochs; ++k) {
     const double t0 = now_seconds();
     const int64_t epoch = st.epoch;
-    if (o.shuffle) {
-      epoch_order(o.seed, epoch, data.count, &order);
-    } else {
-      order.resize(static_cast<size_t>(data.count));
-      for (int64_t i = 0; i < data.count; ++i) order[i] = i;
-    }
+    training_order(o, epoch, data.count, &order);
     UpdateParams up;
     up.learningRate = o.learningRate[k];
     up.momentum = o.momentum.empty() ? 0.0f : o.momentum[k];
@@ -189,31 +218,10 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
     }
     st.epoch = epoch + 1;
     st.position = 0;
-    EpochRecord rec;
-    rec.epoch = epoch;
-    rec.examples = data.count - start;
-    const double done = static_cast<double>(std::max<int64_t>(1, rec.examples));
-    rec.loss = sums.loss / done;
-    rec.trainError = classifier ? static_cast<double>(sums.errors) / done : std::numeric_limits<double>::quiet_NaN();
-    rec.validationLoss = rec.validationError = std::numeric_limits<double>::quiet_NaN();
-    if (o.validation.count > 0) {
-      r = evaluate(net, o.validation, o.loss, o.threads, &rec.validationLoss, &rec.validationError);
-      if (!r.ok()) return r;
-    }
-    rec.seconds = now_seconds() - t0;
-    if (history) history->push_back(rec);
-    if (o.onEpoch) o.onEpoch(rec);
+    r = close_epoch(net, data, o, epoch, data.count - start, sums, t0, history);
+    if (!r.ok()) return r;
   }
   return Result::success();
-}
-
-Result check_train_data(const Network& net, const TrainData& d, const char* what) { return check_data(net, d, what); }
-
-bool is_classifier(const Network& net, const Targets& t) { return classifier_targets(net, t); }
-
-Result evaluate_weight_scaled(const Network& net, const TrainData& d, Loss loss, int threads, double* meanLoss,
-                              double* error) {
-  return evaluate(net, d, loss, threads, meanLoss, error);
 }
 
 }  // namespace de

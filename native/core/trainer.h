@@ -70,12 +70,18 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
 // The permutation of epoch `epoch` (Fisher–Yates on Philox words, purpose Shuffle).
 void epoch_order(uint64_t seed, int64_t epoch, int64_t count, std::vector<int64_t>* order);
 
-// The pieces of train() another engine (the CUDA one, cuda_network.h) reuses so that its records
-// mean the same: the data checks (labels in range, exactly one kind of target), whether error rates
-// are defined, and the weight-scaled evaluation (Eq. 4/13) behind validationLoss / validationError.
-Result check_train_data(const Network& net, const TrainData& d, const char* what);
-bool is_classifier(const Network& net, const Targets& t);
-Result evaluate_weight_scaled(const Network& net, const TrainData& d, Loss loss, int threads, double* meanLoss,
-                              double* error);
+// The pieces of train() that another engine (the CUDA one, cuda_network.h) shares, so that both
+// check, resume and report alike.
+// Checks data, validation, loss and options (one learning rate, and momentum, per epoch), then
+// prepares the optimizer state: another optimizer starts from fresh moments; a position past the end
+// of the data (a state from a larger data set) starts the next epoch.
+Result begin_training(Network& net, const TrainData& data, const TrainOptions& o);
+// The order of epoch `epoch`: its shuffle (epoch_order), or 0 .. count−1 without shuffling.
+void training_order(const TrainOptions& o, int64_t epoch, int64_t count, std::vector<int64_t>* order);
+// The record of a finished epoch (the weight-scaled network, Eq. 4/13, on the validation set; error
+// rates only for classifiers), appended to history and passed to onEpoch. t0: its start (now_seconds).
+Result close_epoch(const Network& net, const TrainData& data, const TrainOptions& o, int64_t epoch, int64_t examples,
+                   const LossSums& sums, double t0, std::vector<EpochRecord>* history);
+double now_seconds();  // steady clock, in seconds
 
 }  // namespace de

@@ -37,7 +37,7 @@ export function figure1Left(res: Results): Figure {
     // Eq. 22 depends on E alone: drawn as a curve over the range of E seen in the layer.
     for (let k = 0; k <= 100; k++) {
       const E = k / 100;
-      curve.push({ layer: layerName(l.layer), E, series: 'Eq. 22 bound', value: r(2 * E * (1 - E) * Math.abs(1 - 2 * E)) });
+      curve.push({ layer: layerName(l.layer), E, series: 'Eq. 22 bound', value: r(2 * E * (1 - E) * (1 - 2 * E)) }); // Eq. 22 bounds |E − NWGM|; drawn with the sign of 1 − 2E, the side the gap lies on
     }
   }
   const colors = { domain: ['E − NWGM (Monte Carlo)', 'Eq. 20 (second order)', 'delta method', 'Eq. 22 bound'], range: ['#000000', '#ff7f0e', '#2ca02c', '#9467bd'] };
@@ -74,7 +74,7 @@ export function figure1Left(res: Results): Figure {
   return {
     name: 'figure1-left',
     title: 'Figure 1 (left): E − NWGM, its estimates, and the bound',
-    caption: `For test digit #${res.figure1.input}, every neuron of each hidden layer: the Monte Carlo E − NWGM (${res.settings.samples} subnetworks), Eq. 20's second-order estimate, the delta-method estimate, and the bound of Eq. 22, against E(O). The y axis is symmetric-logarithmic so that both the small gaps and the bound are visible.`,
+    caption: `For test digit #${res.figure1.input}, every neuron of each hidden layer: the Monte Carlo E − NWGM (${res.settings.samples} subnetworks), Eq. 20's second-order estimate, the delta-method estimate, and the bound of Eq. 22 (a bound on |E − NWGM|, drawn with the sign of 1 − 2E, the side on which the gap lies), against E(O). The y axis is symmetric-logarithmic so that both the small gaps and the bound are visible.`,
     spec,
   };
 }

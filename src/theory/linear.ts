@@ -1,6 +1,6 @@
 // Eq. 4: the ensemble average of a linear network is the weight-scaled forward pass.
 import { InvalidArgumentError } from '../errors.js';
-import { checkFinite } from '../validate.js';
+import { checkValues } from './check.js';
 import { activationKind, layerShapes } from './network-like.js';
 import type { NetworkLike } from './network-like.js';
 
@@ -18,7 +18,7 @@ export function linearExpectation(net: NetworkLike, input: Float32Array | Float6
     throw new InvalidArgumentError(`${where}: input must be a Float32Array, Float64Array or array of numbers`);
   }
   if (input.length !== shapes[0]!.units) throw new InvalidArgumentError(`${where}: input must have length ${shapes[0]!.units}, got ${input.length}`);
-  checkFinite(where, 'input', Float64Array.from(input));
+  checkValues(where, input, -Infinity, Infinity, 'input'); // finite numbers, before any conversion
   const expect: Float64Array[] = [Float64Array.from(input)];
   for (let h = 1; h < shapes.length; h++) {
     const shape = shapes[h]!;

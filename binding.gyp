@@ -1,10 +1,4 @@
 {
-  "variables": {
-    "de_core": "<!@(node -p \"require('./native/sources.json').core.join(' ')\")",
-    "de_cpu": "<!@(node -p \"require('./native/sources.json').cpu.join(' ')\")",
-    "de_cpu_avx2": "<!@(node -p \"require('./native/sources.json').cpu_avx2.join(' ')\")",
-    "de_addon": "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"
-  },
   "target_defaults": {
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
     "defines": [
@@ -27,16 +21,16 @@
     {
       "target_name": "de_cpu_avx2",
       "type": "static_library",
-      "sources": ["<@(de_cpu_avx2)"],
+      "sources": ["<!@(node -p \"require('./native/sources.json').cpu_avx2.join(' ')\")"],
       "conditions": [
         ["target_arch=='x64'", { "cflags_cc": ["-mavx2", "-mfma"], "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] } }]
       ]
     },
     {
       "target_name": "dropout_ensemble",
-      "sources": ["<@(de_core)", "<@(de_cpu)", "<@(de_addon)"],
+      "sources": ["<!@(node -p \"require('./native/sources.json').core.join(' ')\")", "<!@(node -p \"require('./native/sources.json').cpu.join(' ')\")", "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"],
       "dependencies": ["de_cpu_avx2"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread", "-ldl"]
     }
   ]
 }

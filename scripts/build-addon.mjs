@@ -3,6 +3,7 @@
 // (the build that also carries the CUDA backend and the C++ tests), else node-gyp from binding.gyp.
 // Usage: node scripts/build-addon.mjs [--cmake | --gyp] [--debug]
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +30,20 @@ function buildCmake() {
     `--CDDE_CUDA=${cuda}`, ...(args.has('--debug') ? ['--debug'] : [])]);
 }
 
+// node-gyp must use the headers of the running Node (never download them): npm passes its
+// `nodedir` setting when it runs us; otherwise take the prefix of this node binary when its
+// headers are installed there (e.g. /usr/include/node).
+function nodeDir() {
+  if (process.env.npm_config_nodedir) return process.env.npm_config_nodedir;
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined;
+}
+
 function buildGyp() {
   const cli = join(dirname(require.resolve('node-gyp/package.json')), 'bin', 'node-gyp.js');
-  return run(process.execPath, [cli, 'rebuild', '--jobs', jobs, ...(args.has('--debug') ? ['--debug'] : [])]);
+  const dir = nodeDir();
+  return run(process.execPath, [cli, 'rebuild', '--jobs', jobs, ...(dir ? [`--nodedir=${dir}`] : []),
+    ...(args.has('--debug') ? ['--debug'] : [])]);
 }
 
 let ok;

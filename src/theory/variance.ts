@@ -1,5 +1,5 @@
 // Eq. 31: the variance of a unit's total input under dropout of its inputs.
-import { checkKeeps, checkSameLength, checkValues, keepAt } from './check.js';
+import { checkKeeps, checkSameLength, checkScalars, checkValues, keepAt } from './check.js';
 
 /**
  * Eq. 31: Var(S) = Σ_j w_j² O_j² p_j(1 − p_j) for S = Σ_j w_j δ_j O_j with independent gates
@@ -26,6 +26,7 @@ export function sumMean(weights: ArrayLike<number>, activities: ArrayLike<number
   checkValues(where, weights, -Infinity, Infinity, 'weights');
   checkSameLength(where, 'activities', activities, weights.length);
   checkKeeps(where, keeps, weights.length);
+  checkScalars(where, { bias });
   let m = bias;
   for (let j = 0; j < weights.length; j++) m += weights[j]! * keepAt(keeps, j) * activities[j]!;
   return m;

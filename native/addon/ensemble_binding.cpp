@@ -160,18 +160,6 @@ class ExactWorker : public PromiseWorker {
   de::EnsembleMoments out_;
 };
 
-template <typename Make>
-Napi::Value start(Napi::Env env, Make make) {
-  PromiseWorker* w = nullptr;
-  try {
-    w = make();
-  } catch (const Napi::Error& e) {
-    return rejected(env, e);
-  }
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
-}
 
 // ensembleSample(network, input, { samples, seed, batch, returnMasks, masks }) → Promise<RawEnsembleMoments>
 Napi::Value EnsembleSample(const Napi::CallbackInfo& info) {

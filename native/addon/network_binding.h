@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 
+#include "addon/common.h"
 #include "core/cuda_network.h"
 #include "core/network.h"
 
@@ -68,5 +69,20 @@ class NetworkLease {
 
 // A Promise already rejected with e (async methods reject rather than throw).
 Napi::Value rejected(Napi::Env env, const Napi::Error& e);
+
+// Runs a worker constructor and queues the worker; a synchronous error (busy, bad argument)
+// becomes a rejected Promise, so every async method fails the same way.
+template <typename Make>
+Napi::Value start(Napi::Env env, Make make) {
+  PromiseWorker* w = nullptr;
+  try {
+    w = make();
+  } catch (const Napi::Error& e) {
+    return rejected(env, e);
+  }
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
 
 }  // namespace de_addon

@@ -303,19 +303,6 @@ class PredictWorker : public PromiseWorker {
   std::vector<float> out_;
 };
 
-// Runs a worker constructor; a synchronous error (busy, bad argument) becomes a rejection.
-template <typename Make>
-Napi::Value start(Napi::Env env, Make make) {
-  PromiseWorker* w = nullptr;
-  try {
-    w = make();
-  } catch (const Napi::Error& e) {
-    return rejected(env, e);
-  }
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
-}
 
 }  // namespace
 

@@ -30,6 +30,8 @@ export interface RawKernels {
   maskedMatmul(args: RawMaskedMatmulArgs): Float32Array;
   bernoulliMask(args: { seed: number; stream: number; rows: number; cols: number; keep: number | Float32Array; threads?: number; backend?: 'cpu' | 'cuda' }): Uint8Array;
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
+  /** Index of the first NaN/±Infinity, or −1. */
+  firstNonFinite(values: Float32Array): number;
   MomentAccumulator: {
     new (neurons: number, bins?: number, lo?: number, hi?: number): RawMomentAccumulator;
     new (serialized: Uint8Array): RawMomentAccumulator;

@@ -2,6 +2,7 @@
 // arguments here before anything reaches native code. Messages name the parameter, what was
 // expected and what came: `maskedMatmul: m must be an integer >= 1, got 2.5`.
 import { InvalidArgumentError, OutOfRangeError } from './errors.js';
+import { native } from './native.js';
 
 /** Largest element count of any single array the library will allocate (2^31 − 1 floats = 8 GiB). */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -116,12 +117,26 @@ export function checkTypedArray<C extends TypedCtor>(where: string, name: string
   return arr;
 }
 
+/** Arrays at least this long are scanned natively (a JS loop would cost a large share of a product). */
+const NATIVE_SCAN = 1 << 14;
+
+/** Index of the first NaN/±Infinity in arr[start, end), or −1. */
+function firstNonFinite(arr: Float32Array | Float64Array, start: number, end: number): number {
+  if (arr instanceof Float32Array && end - start >= NATIVE_SCAN) {
+    const i = native().kernels.firstNonFinite(arr.subarray(start, end));
+    return i < 0 ? -1 : start + i;
+  }
+  for (let i = start; i < end; i++) {
+    const x = arr[i]!;
+    if (x - x !== 0) return i;
+  }
+  return -1;
+}
+
 /** Every element finite (no NaN / ±Infinity). */
 export function checkFinite(where: string, name: string, arr: Float32Array | Float64Array): void {
-  for (let i = 0; i < arr.length; i++) {
-    const x = arr[i]!;
-    if (x - x !== 0) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be finite, got ${describe(x)}`);
-  }
+  const i = firstNonFinite(arr, 0, arr.length);
+  if (i >= 0) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be finite, got ${describe(arr[i])}`);
 }
 
 /** Elements checkFinite scans per turn of the event loop in checkFiniteYielding (≈ 8 MB, a few ms). */
@@ -134,11 +149,8 @@ export const FINITE_SLICE = 1 << 21;
 export async function checkFiniteYielding(where: string, name: string, arr: Float32Array | Float64Array): Promise<void> {
   for (let start = 0; start < arr.length; start += FINITE_SLICE) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const end = Math.min(arr.length, start + FINITE_SLICE);
-    for (let i = start; i < end; i++) {
-      const x = arr[i]!;
-      if (x - x !== 0) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be finite, got ${describe(x)}`);
-    }
+    const i = firstNonFinite(arr, start, Math.min(arr.length, start + FINITE_SLICE));
+    if (i >= 0) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be finite, got ${describe(arr[i])}`);
   }
 }
 

@@ -110,3 +110,15 @@ describe('kernels.maskedMatmul', () => {
     expect(() => kernels.maskedMatmul(null as never)).toThrow(InvalidArgumentError);
   });
 });
+
+describe('finiteness validation of large arrays (scanned natively)', () => {
+  it('names the first NaN or ±Infinity, wherever it is', () => {
+    const [m, n, k] = [40, 500, 600]; // b has 300,000 elements: above the native-scan threshold
+    const a = randomFloats(m * k, 21);
+    for (const [at, value, shown] of [[0, NaN, 'NaN'], [123_457, Infinity, 'Infinity'], [299_999, -Infinity, '-Infinity']] as const) {
+      const b = randomFloats(n * k, 22);
+      b[at] = value;
+      expect(() => kernels.maskedMatmul({ a, b, m, n, k })).toThrow(`maskedMatmul: b[${at}] must be finite, got ${shown}`);
+    }
+  });
+});

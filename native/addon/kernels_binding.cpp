@@ -9,6 +9,7 @@
 #include "addon/common.h"
 #include "addon/features.h"
 #include "core/cuda_kernels.h"
+#include "core/finite.h"
 #include "core/gemm.h"
 #include "core/masks.h"
 #include "core/moments.h"
@@ -96,6 +97,12 @@ Napi::Value BernoulliMask(const Napi::CallbackInfo& info) {
   const int threads = threads_arg(o);
   throw_if_error(env, on_gpu(o) ? de::cuda_bernoulli_mask_u8(a) : de::bernoulli_mask_u8(a, kernel_pool(env, threads), threads));
   return out;
+}
+
+// firstNonFinite(Float32Array) → index of the first NaN/±Infinity, or −1 (used by src/validate.ts).
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  auto a = typed<float>(info[0], "values");
+  return Napi::Number::New(info.Env(), static_cast<double>(de::first_non_finite(a.Data(), static_cast<int64_t>(a.ElementLength()))));
 }
 
 // philox4x32(counter: Uint32Array(4), key: Uint32Array(2)) → Uint32Array(4)
@@ -206,6 +213,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("maskedMatmul", Napi::Function::New<MaskedMatmul>(env, "maskedMatmul"));
   k.Set("bernoulliMask", Napi::Function::New<BernoulliMask>(env, "bernoulliMask"));
   k.Set("philox4x32", Napi::Function::New<Philox4x32>(env, "philox4x32"));
+  k.Set("firstNonFinite", Napi::Function::New<FirstNonFinite>(env, "firstNonFinite"));
   Napi::Function ctor = MomentAccumulatorWrap::Define(env);
   state(env).momentAccumulatorCtor = Napi::Persistent(ctor);
   k.Set("MomentAccumulator", ctor);

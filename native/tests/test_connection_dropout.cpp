@@ -13,6 +13,7 @@
 #include "core/masks.h"
 #include "core/thread_pool.h"
 #include "cpu/kernels.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -112,19 +113,6 @@ bool same(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0;
 }
 
-template <class F>
-void for_each_kernel(const F& body) {
-  body();
-  if (de::cpu_has_avx2_fma() && de::set_cpu_kernel_for_testing("ref")) {
-    try {
-      body();
-    } catch (...) {
-      de::set_cpu_kernel_for_testing("");
-      throw;
-    }
-    de::set_cpu_kernel_for_testing("");
-  }
-}
 
 const int64_t kShapes[][3] = {{3, 5, 7}, {2, 3, 33}, {4, 37, 100}, {2, 2, 1}, {3, 33, 130}, {1, 1, 64}};
 

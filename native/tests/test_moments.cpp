@@ -10,6 +10,7 @@
 #include "core/thread_pool.h"
 #include "cpu/kernels.h"
 #include "cpu/moments_simd.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -98,20 +99,6 @@ void check_against_reference(const de::MomentAccumulator& acc, const Ref& f, dou
   }
 }
 
-// Runs body with the automatic kernel, then (when AVX2 is what runs by default) with the portable one.
-template <class F>
-void for_each_kernel(const F& body) {
-  body();
-  if (de::cpu_has_avx2_fma() && de::set_cpu_kernel_for_testing("ref")) {
-    try {
-      body();
-    } catch (...) {
-      de::set_cpu_kernel_for_testing("");
-      throw;
-    }
-    de::set_cpu_kernel_for_testing("");
-  }
-}
 
 }  // namespace
 

@@ -156,6 +156,16 @@ Result forward(const Network& net, const float* input, int64_t rows, const MaskS
 // Unit gates of layer l for rows [row0, row0 + rows): out [rows × units_l].
 Result fill_unit_masks(const Network& net, uint64_t seed, MaskPurpose purpose, uint64_t row0, int64_t rows,
                        int l, uint8_t* out, int threads = 0);
+// The unit gate of every source layer for one batch in unit mode (Eq. 2/9: one gate per unit,
+// shared by all its readers): mask[l] is null where every gate is 1 (keep 1, no reader, no masks,
+// or connection mode), the caller's pointer for Given masks, else gates drawn from Philox into
+// out[l] when the caller supplies it (out may be shorter than L) or into owned scratch.
+struct UnitGates {
+  std::vector<const uint8_t*> mask;
+  std::vector<std::vector<uint8_t>> owned;
+};
+Result gather_unit_gates(const Network& net, const MaskSource& masks, int64_t rows,
+                         const std::vector<uint8_t*>& out, int threads, UnitGates* gates);
 // Connection gates of edge e: out [rows × units_h × units_l].
 Result fill_connection_masks(const Network& net, uint64_t seed, MaskPurpose purpose, uint64_t row0,
                              int64_t rows, int e, uint8_t* out, int threads = 0);

@@ -31,21 +31,10 @@ Result backward(const Network& net, const float* input, int64_t rows, const Mask
   ThreadPool* pool = net.pool();
 
   // The unit gates of the forward pass: given, or redrawn from the same Philox positions.
-  std::vector<const uint8_t*> unitMask(static_cast<size_t>(L), nullptr);
-  std::vector<std::vector<uint8_t>> owned;
-  if (!connections && masks.mode != MaskMode::None) {
-    for (int l = 0; l < L; ++l) {
-      if (net.keeps_all(l) || net.edges_from(l).empty()) continue;
-      if (masks.mode == MaskMode::Given) {
-        unitMask[l] = static_cast<size_t>(l) < masks.units.size() ? masks.units[l] : nullptr;
-        continue;
-      }
-      owned.emplace_back(static_cast<size_t>(rows * net.units(l)));
-      r = fill_unit_masks(net, masks.seed, masks.purpose, masks.row0, rows, l, owned.back().data(), threads);
-      if (!r.ok()) return r;
-      unitMask[l] = owned.back().data();
-    }
-  }
+  UnitGates gates;
+  r = gather_unit_gates(net, masks, rows, {}, threads, &gates);
+  if (!r.ok()) return r;
+  const std::vector<const uint8_t*>& unitMask = gates.mask;
 
   std::vector<bool> started(static_cast<size_t>(L + 1), false);  // dS[l] holds a partial dO_l
   for (int h = L; h >= 1; --h) {

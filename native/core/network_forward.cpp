@@ -88,25 +88,10 @@ Result forward(const Network& net, const float* input, int64_t rows, const MaskS
   const bool connections = net.spec().dropout == DropoutMode::Connections && masks.mode != MaskMode::None;
 
   // Unit gates of every source layer, drawn once and shared by all readers (Eq. 2/9).
-  std::vector<const uint8_t*> unitMask(static_cast<size_t>(L), nullptr);
-  std::vector<std::vector<uint8_t>> owned;
-  if (!connections && masks.mode != MaskMode::None) {
-    for (int l = 0; l < L; ++l) {
-      if (net.keeps_all(l) || net.edges_from(l).empty()) continue;
-      if (masks.mode == MaskMode::Given) {
-        unitMask[l] = static_cast<size_t>(l) < masks.units.size() ? masks.units[l] : nullptr;
-        continue;
-      }
-      uint8_t* out = static_cast<size_t>(l) < buf.unitMasks.size() ? buf.unitMasks[l] : nullptr;
-      if (!out) {
-        owned.emplace_back(static_cast<size_t>(rows * net.units(l)));
-        out = owned.back().data();
-      }
-      r = fill_unit_masks(net, masks.seed, masks.purpose, masks.row0, rows, l, out, threads);
-      if (!r.ok()) return r;
-      unitMask[l] = out;
-    }
-  }
+  UnitGates gates;
+  r = gather_unit_gates(net, masks, rows, buf.unitMasks, threads, &gates);
+  if (!r.ok()) return r;
+  const std::vector<const uint8_t*>& unitMask = gates.mask;
 
   for (int h = 1; h <= L; ++h) {
     const int64_t nh = net.units(h);
@@ -143,6 +128,30 @@ Result forward(const Network& net, const float* input, int64_t rows, const MaskS
     parallel_rows(net.pool(), threads, rows, nh, [&](int64_t r0, int64_t r1) {
       for (int64_t i = r0; i < r1; ++i) activate_row(spec, S + i * nh, O + i * nh, nh);
     });
+  }
+  return Result::success();
+}
+
+Result gather_unit_gates(const Network& net, const MaskSource& masks, int64_t rows,
+                         const std::vector<uint8_t*>& out, int threads, UnitGates* gates) {
+  const int L = net.top();
+  gates->mask.assign(static_cast<size_t>(L), nullptr);
+  gates->owned.clear();
+  if (net.spec().dropout == DropoutMode::Connections || masks.mode == MaskMode::None) return Result::success();
+  for (int l = 0; l < L; ++l) {
+    if (net.keeps_all(l) || net.edges_from(l).empty()) continue;
+    if (masks.mode == MaskMode::Given) {
+      gates->mask[l] = static_cast<size_t>(l) < masks.units.size() ? masks.units[l] : nullptr;
+      continue;
+    }
+    uint8_t* dst = static_cast<size_t>(l) < out.size() ? out[l] : nullptr;
+    if (!dst) {
+      gates->owned.emplace_back(static_cast<size_t>(rows * net.units(l)));
+      dst = gates->owned.back().data();  // the buffer survives later moves of the outer vector
+    }
+    Result r = fill_unit_masks(net, masks.seed, masks.purpose, masks.row0, rows, l, dst, threads);
+    if (!r.ok()) return r;
+    gates->mask[l] = dst;
   }
   return Result::success();
 }

@@ -29,6 +29,30 @@ export function timeAsync(fn, { minTime = 1, maxTime = 10 } = {}) {
   });
 }
 
+/**
+ * Calls the functions in turn (a, b, a, b, ...) for about `seconds`, timing each call; returns, per
+ * function, the best and the median seconds per call. On a shared machine the load of the moment
+ * falls on both alike, so their ratio is fairer than that of two runs minutes apart, and the best
+ * call is the one nobody interrupted.
+ */
+export function interleaved(fns, { seconds = 2, minCalls = 5 } = {}) {
+  const times = fns.map(() => []);
+  for (const f of fns) f(); // warm caches, packing buffers and pool threads
+  const start = process.hrtime.bigint();
+  for (;;) {
+    fns.forEach((f, i) => {
+      const t0 = process.hrtime.bigint();
+      f();
+      times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);
+    });
+    if (times[0].length >= minCalls && Number(process.hrtime.bigint() - start) / 1e9 >= seconds) break;
+  }
+  return times.map((t) => {
+    const sorted = [...t].sort((x, y) => x - y);
+    return { best: sorted[0], median: sorted[sorted.length >> 1], calls: sorted.length };
+  });
+}
+
 export function randomFloats(n, seed = 1) {
   let a = seed >>> 0;
   const out = new Float32Array(n);

@@ -32,6 +32,8 @@ export interface RawKernels {
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
   /** Index of the first NaN/±Infinity, or −1. */
   firstNonFinite(values: Float32Array): number;
+  /** Index of the first byte that is neither 0 nor 1, or −1. */
+  firstNotBinary(values: Uint8Array): number;
   MomentAccumulator: {
     new (neurons: number, bins?: number, lo?: number, hi?: number): RawMomentAccumulator;
     new (serialized: Uint8Array): RawMomentAccumulator;

@@ -123,7 +123,7 @@ const NATIVE_SCAN = 1 << 14;
 /** Index of the first NaN/±Infinity in arr[start, end), or −1. */
 function firstNonFinite(arr: Float32Array | Float64Array, start: number, end: number): number {
   if (arr instanceof Float32Array && end - start >= NATIVE_SCAN) {
-    const i = native().kernels.firstNonFinite(arr.subarray(start, end));
+    const i = native().kernels.firstNonFinite(start === 0 && end === arr.length ? arr : arr.subarray(start, end));
     return i < 0 ? -1 : start + i;
   }
   for (let i = start; i < end; i++) {
@@ -163,9 +163,18 @@ export function checkFloat32(where: string, name: string, v: unknown, length?: n
 /** A 0/1 byte mask. */
 export function checkMask(where: string, name: string, v: unknown, length: number): Uint8Array {
   const a = checkTypedArray(where, name, v, Uint8Array, length);
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]! > 1) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be 0 or 1, got ${a[i]}`);
+  let bad = -1;
+  if (a.length >= NATIVE_SCAN) {
+    bad = native().kernels.firstNotBinary(a);
+  } else {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i]! > 1) {
+        bad = i;
+        break;
+      }
+    }
   }
+  if (bad >= 0) throw new InvalidArgumentError(`${where}: ${name}[${bad}] must be 0 or 1, got ${a[bad]}`);
   return a;
 }
 

@@ -121,4 +121,19 @@ describe('finiteness validation of large arrays (scanned natively)', () => {
       expect(() => kernels.maskedMatmul({ a, b, m, n, k })).toThrow(`maskedMatmul: b[${at}] must be finite, got ${shown}`);
     }
   });
+
+  it('names the first mask byte that is not 0 or 1 in a large mask, and leaves out untouched', () => {
+    const [m, n, k] = [40, 8, 600]; // the mask has 24,000 bytes: above the native-scan threshold
+    const a = randomFloats(m * k, 23);
+    const b = randomFloats(n * k, 24);
+    const out = new Float32Array(m * n).fill(7);
+    for (const [at, value] of [[0, 2], [12_345, 255], [23_999, 3]] as const) {
+      const mask = kernels.bernoulliMask({ seed: 5, rows: m, cols: k, keep: 0.5 });
+      mask[at] = value;
+      if (at > 100) mask[at + (at < 23_999 ? 1 : -200)] = 9; // a second bad byte after it changes nothing (or one before it does)
+      const first = at < 23_999 ? at : 23_799;
+      expect(() => kernels.maskedMatmul({ a, b, m, n, k, mask, out })).toThrow(`maskedMatmul: mask[${first}] must be 0 or 1, got ${mask[first]}`);
+    }
+    expect(out.every((v) => v === 7)).toBe(true);
+  });
 });

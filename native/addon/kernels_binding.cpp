@@ -102,7 +102,14 @@ Napi::Value BernoulliMask(const Napi::CallbackInfo& info) {
 // firstNonFinite(Float32Array) → index of the first NaN/±Infinity, or −1 (used by src/validate.ts).
 Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
   auto a = typed<float>(info[0], "values");
-  return Napi::Number::New(info.Env(), static_cast<double>(de::first_non_finite(a.Data(), static_cast<int64_t>(a.ElementLength()))));
+  const int64_t i = de::first_non_finite(a.Data(), static_cast<int64_t>(a.ElementLength()), kernel_pool(info.Env(), 0), 0);
+  return Napi::Number::New(info.Env(), static_cast<double>(i));
+}
+
+// firstNotBinary(Uint8Array) → index of the first byte that is neither 0 nor 1, or −1 (mask validation).
+Napi::Value FirstNotBinary(const Napi::CallbackInfo& info) {
+  auto a = typed<uint8_t>(info[0], "values");
+  return Napi::Number::New(info.Env(), static_cast<double>(de::first_not_binary(a.Data(), static_cast<int64_t>(a.ElementLength()))));
 }
 
 // philox4x32(counter: Uint32Array(4), key: Uint32Array(2)) → Uint32Array(4)
@@ -213,6 +220,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("maskedMatmul", Napi::Function::New<MaskedMatmul>(env, "maskedMatmul"));
   k.Set("bernoulliMask", Napi::Function::New<BernoulliMask>(env, "bernoulliMask"));
   k.Set("philox4x32", Napi::Function::New<Philox4x32>(env, "philox4x32"));
+  k.Set("firstNotBinary", Napi::Function::New<FirstNotBinary>(env, "firstNotBinary"));
   k.Set("firstNonFinite", Napi::Function::New<FirstNonFinite>(env, "firstNonFinite"));
   Napi::Function ctor = MomentAccumulatorWrap::Define(env);
   state(env).momentAccumulatorCtor = Napi::Persistent(ctor);

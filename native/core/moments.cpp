@@ -111,12 +111,17 @@ void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, Bl
 
 void accumulate(const State& s, const Input& in, ThreadPool* pool, int threads) {
   const BlockFn kernel = block_fn();
-  const int64_t chunks = (s.neurons + cpu::kMomentChunk - 1) / cpu::kMomentChunk;
+  // Threads take chunks from a shared counter; half-size chunks bound the imbalance of the last
+  // round (4,810 neurons: 19 chunks of 256 would leave one thread a whole chunk behind the other).
+  // The arithmetic of each neuron does not depend on the chunk it falls in.
+  const bool parallel = pool && threads != 1;
+  const int64_t chunk = parallel ? cpu::kMomentChunk / 2 : cpu::kMomentChunk;
+  const int64_t chunks = (s.neurons + chunk - 1) / chunk;
   auto task = [&](int64_t c, int) {
-    const int64_t j0 = c * cpu::kMomentChunk;
-    accumulate_chunk(s, in, j0, std::min(cpu::kMomentChunk, s.neurons - j0), kernel);
+    const int64_t j0 = c * chunk;
+    accumulate_chunk(s, in, j0, std::min(chunk, s.neurons - j0), kernel);
   };
-  if (pool && threads != 1 && chunks > 1)
+  if (parallel && chunks > 1)
     pool->parallel_for(chunks, threads, task);
   else
     for (int64_t c = 0; c < chunks; ++c) task(c, 0);

@@ -84,18 +84,38 @@ inline void store_pd8(double* p, __m256d a, __m256d b, int width) {
 }
 
 // Histogram bins of eight values (as in histogram_bins): floor((x − lo)·scale) clamped, NaN skipped.
-inline void count_bins(__m256d x0, __m256d x1, const MomentBlockArgs& a, int64_t j0, int width) {
+// The flat counter indices (lane·bins + bin) reach general registers by extraction rather than
+// through a stored array: 4-byte loads from a just-stored vector stalled each count.
+inline void count_bins(__m256d x0, __m256d x1, const MomentBlockArgs& a, __m128i laneBase, int64_t j0, int width) {
   const __m256d lo = _mm256_set1_pd(a.lo), scale = _mm256_set1_pd(a.binScale);
   const __m256d zero = _mm256_setzero_pd(), top = _mm256_set1_pd(a.bins - 1);
   const __m256d t0 = _mm256_mul_pd(_mm256_sub_pd(x0, lo), scale);
   const __m256d t1 = _mm256_mul_pd(_mm256_sub_pd(x1, lo), scale);
   // max_pd(t, 0) is t > 0 ? t : 0 (NaN → 0), min_pd(c, top) is c < top ? c : top.
-  alignas(32) int32_t bin[kGroup];
-  _mm_store_si128(reinterpret_cast<__m128i*>(bin), _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_max_pd(t0, zero), top)));
-  _mm_store_si128(reinterpret_cast<__m128i*>(bin + 4), _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_max_pd(t1, zero), top)));
+  const __m128i b0 = _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_max_pd(t0, zero), top));
+  const __m128i b1 = _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_max_pd(t1, zero), top));
   const int nan = _mm256_movemask_pd(_mm256_cmp_pd(t0, t0, _CMP_UNORD_Q)) |
                   (_mm256_movemask_pd(_mm256_cmp_pd(t1, t1, _CMP_UNORD_Q)) << 4);
   uint64_t* h = a.hist + j0 * a.bins;
+  if (nan == 0 && width == kGroup) {
+    // laneBase = (0, 1, 2, 3)·bins: counter of lane i at h[i·bins + bin].
+    const __m128i f0 = _mm_add_epi32(b0, laneBase);
+    const __m128i f1 = _mm_add_epi32(b1, _mm_add_epi32(laneBase, _mm_set1_epi32(4 * a.bins)));
+    const uint64_t q0 = static_cast<uint64_t>(_mm_cvtsi128_si64(f0)), q1 = static_cast<uint64_t>(_mm_extract_epi64(f0, 1));
+    const uint64_t q2 = static_cast<uint64_t>(_mm_cvtsi128_si64(f1)), q3 = static_cast<uint64_t>(_mm_extract_epi64(f1, 1));
+    h[static_cast<uint32_t>(q0)] += 1;
+    h[q0 >> 32] += 1;
+    h[static_cast<uint32_t>(q1)] += 1;
+    h[q1 >> 32] += 1;
+    h[static_cast<uint32_t>(q2)] += 1;
+    h[q2 >> 32] += 1;
+    h[static_cast<uint32_t>(q3)] += 1;
+    h[q3 >> 32] += 1;
+    return;
+  }
+  alignas(16) int32_t bin[kGroup];
+  _mm_store_si128(reinterpret_cast<__m128i*>(bin), b0);
+  _mm_store_si128(reinterpret_cast<__m128i*>(bin + 4), b1);
   for (int i = 0; i < width; ++i, h += a.bins)
     if (!(nan >> i & 1)) h[bin[i]] += 1;
 }
@@ -109,24 +129,31 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   const float* xp = a.x + j0;
   const float* zp = kLogits ? a.z + j0 : nullptr;
 
-  // Pass 1: Σx, min, max, Σ log σ(z), Σ log σ(−z), histogram.
-  __m256d s0 = _mm256_setzero_pd(), s1 = s0, lo0 = s0, lo1 = s0, l1m0 = s0, l1m1 = s0;
+  // The groups walk the block column-wise; fetch the lines of the groups four ahead into L2 now, so
+  // that the strided walk does not wait on memory (a no-op once they are there).
+  const bool prefetchAhead = j0 + 4 * kGroup < a.n;
+
+  // Pass 1a: Σx, min, max, histogram; pass 1b: Σ log σ(z), Σ log σ(−z). Two walks down the rows
+  // rather than one: together their sums and temporaries outnumber the 16 vector registers, and the
+  // spills (a store and a reload on every row) cost more than the second walk.
+  __m256d s0 = _mm256_setzero_pd(), s1 = s0;
   __m256 mn = _mm256_set1_ps(INFINITY), mx = _mm256_set1_ps(-INFINITY);
-  __m256 allOk = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+  const __m128i laneBase = _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32(a.bins));
   for (int64_t r = 0; r < a.rows; ++r) {
-    // The groups walk the block column-wise; fetch the lines of the groups four ahead into L2 now,
-    // so that the strided walk does not wait on memory (a no-op once they are there).
-    if (j0 + 4 * kGroup < a.n) {
-      _mm_prefetch(reinterpret_cast<const char*>(xp + r * a.ldx + 4 * kGroup), _MM_HINT_T1);
-      if (kLogits) _mm_prefetch(reinterpret_cast<const char*>(zp + r * a.ldz + 4 * kGroup), _MM_HINT_T1);
-    }
+    if (prefetchAhead) _mm_prefetch(reinterpret_cast<const char*>(xp + r * a.ldx + 4 * kGroup), _MM_HINT_T1);
     const __m256 x = load(xp + r * a.ldx);
     const __m256d x0 = lo_pd(x), x1 = hi_pd(x);
     s0 = _mm256_add_pd(s0, x0);
     s1 = _mm256_add_pd(s1, x1);
     mn = _mm256_min_ps(x, mn);  // x < mn ? x : mn: a NaN x leaves mn
     mx = _mm256_max_ps(x, mx);
-    if (kLogits) {
+    if (kHist) count_bins(x0, x1, a, laneBase, j0, width);
+  }
+  __m256d lo0 = _mm256_setzero_pd(), lo1 = lo0, l1m0 = lo0, l1m1 = lo0;
+  __m256 allOk = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+  if (kLogits) {
+    for (int64_t r = 0; r < a.rows; ++r) {
+      if (prefetchAhead) _mm_prefetch(reinterpret_cast<const char*>(zp + r * a.ldz + 4 * kGroup), _MM_HINT_T1);
       __m256 spNeg, spPos;
       softplus_pair8(load(zp + r * a.ldz), &spNeg, &spPos, &allOk);
       // log σ(z) = −softplus(−z); log(1 − σ(z)) = −softplus(z). Accumulated in double, in row order.
@@ -135,7 +162,6 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
       l1m0 = _mm256_sub_pd(l1m0, lo_pd(spPos));
       l1m1 = _mm256_sub_pd(l1m1, hi_pd(spPos));
     }
-    if (kHist) count_bins(x0, x1, a, j0, width);
   }
   const __m256d rows = _mm256_set1_pd(static_cast<double>(a.rows));
   const __m256d mean0 = _mm256_div_pd(s0, rows), mean1 = _mm256_div_pd(s1, rows);

@@ -27,9 +27,17 @@
       ]
     },
     {
+      "target_name": "de_cpu_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').cpu_avx512.join(' ')\")"],
+      "conditions": [
+        ["target_arch=='x64'", { "cflags_cc": ["-mavx512f", "-mavx2", "-mfma"], "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx2", "-mfma"] } }]
+      ]
+    },
+    {
       "target_name": "dropout_ensemble",
       "sources": ["<!@(node -p \"require('./native/sources.json').core.join(' ')\")", "<!@(node -p \"require('./native/sources.json').cpu.join(' ')\")", "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"],
-      "dependencies": ["de_cpu_avx2"],
+      "dependencies": ["de_cpu_avx2", "de_cpu_avx512"],
       "libraries": ["-lpthread", "-ldl"]
     }
   ]

@@ -20,6 +20,11 @@ export interface BackendStatus {
 export interface Info {
   /** The CPU micro-kernel chosen at load by cpuid (override with DE_CPU_KERNEL=ref|avx2): 'avx2-fma' or 'reference'. */
   cpuKernel: string;
+  /**
+   * The moment accumulator's block kernel, chosen by cpuid: 'avx512' (16 neurons per step, where the
+   * CPU has AVX-512F), 'avx2' or 'portable' (also under DE_CPU_KERNEL=ref). They agree to float rounding.
+   */
+  momentsKernel: 'avx512' | 'avx2' | 'portable';
   /** Threads a Network uses by default (the cores available). */
   threads: number;
   /** Same as `threads` (kept for earlier callers). */
@@ -42,6 +47,7 @@ export function info(): Info {
   };
   return {
     cpuKernel: raw.cpuKernel,
+    momentsKernel: raw.momentsKernel as Info['momentsKernel'],
     threads: raw.hardwareThreads,
     hardwareThreads: raw.hardwareThreads,
     backends: { cpu: { built: true, usable: true }, cuda },

@@ -42,7 +42,7 @@ export interface RawKernels {
 
 // ---- info and benchmark natives (native/addon/info_binding.cpp) ----
 export interface RawInfo {
-  cpuKernel: string; hardwareThreads: number;
+  cpuKernel: string; momentsKernel: string; hardwareThreads: number;
   /** library: path when built; device: GPU when usable; reason: why not usable (empty strings otherwise). */
   cuda: { built: boolean; usable: boolean; library: string; device: string; reason: string };
 }

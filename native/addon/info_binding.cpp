@@ -18,6 +18,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   const de::BackendInfo b = de::backend_info();
   Napi::Object r = Napi::Object::New(env);
   r.Set("cpuKernel", Napi::String::New(env, b.cpuKernel));
+  r.Set("momentsKernel", Napi::String::New(env, b.momentsKernel));
   r.Set("hardwareThreads", Napi::Number::New(env, b.threads));
   Napi::Object cuda = Napi::Object::New(env);
   cuda.Set("built", Napi::Boolean::New(env, b.cudaBuilt));

@@ -3,12 +3,14 @@
 #include "core/cuda_loader.h"
 #include "core/thread_pool.h"
 #include "cpu/kernels.h"
+#include "cpu/moments_simd.h"
 
 namespace de {
 
 BackendInfo backend_info() {
   BackendInfo b;
   b.cpuKernel = cpu_kernel_name();
+  b.momentsKernel = cpu::moments_kernel_name();
   b.threads = hardware_threads();
   Result found = find_cuda_library(&b.cudaLibrary);
   b.cudaBuilt = found.ok();

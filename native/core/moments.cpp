@@ -5,6 +5,7 @@
 #include "core/moments.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -28,11 +29,32 @@ constexpr int64_t kRowBlock = 256;  // rows per block: the block of one chunk st
 
 using BlockFn = void (*)(const cpu::MomentBlockArgs&);
 
-BlockFn block_fn() {
-  // DE_CPU_KERNEL=ref (kernels.h) selects the portable build everywhere, moments included.
-  const bool avx2 = cpu::kMomentsAvx2Compiled && cpu_has_avx2_fma() && std::strcmp(cpu_kernel_name(), "reference") != 0;
-  return avx2 ? cpu::moments_block_avx2 : cpu::moments_block_portable;
+struct MomentKernel {
+  const char* name;
+  BlockFn fn;
+};
+
+const MomentKernel kPortable{"portable", cpu::moments_block_portable};
+const MomentKernel kAvx2{"avx2", cpu::moments_block_avx2};
+const MomentKernel kAvx512{"avx512", cpu::moments_block_avx512};
+
+bool can_run(const MomentKernel* k) {
+  if (k == &kAvx512) return cpu::kMomentsAvx512Compiled && cpu_has_avx512f();
+  if (k == &kAvx2) return cpu::kMomentsAvx2Compiled && cpu_has_avx2_fma();
+  return true;
 }
+
+std::atomic<const MomentKernel*> forced{nullptr};  // test hook
+
+const MomentKernel& moment_kernel() {
+  if (const MomentKernel* f = forced.load(std::memory_order_acquire)) return *f;
+  // DE_CPU_KERNEL=ref (kernels.h) selects the portable build everywhere, moments included.
+  if (std::strcmp(cpu_kernel_name(), "reference") == 0) return kPortable;
+  if (can_run(&kAvx512)) return kAvx512;
+  return can_run(&kAvx2) ? kAvx2 : kPortable;
+}
+
+BlockFn block_fn() { return moment_kernel().fn; }
 
 // Pébay (2008) pairwise update of (n, mean, M2, M3) with a second set; M2 is Chan et al.'s formula.
 void combine(double na, double* mean, double* m2, double* m3, double nb, double meanB, double m2B, double m3B) {
@@ -111,17 +133,12 @@ void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, Bl
 
 void accumulate(const State& s, const Input& in, ThreadPool* pool, int threads) {
   const BlockFn kernel = block_fn();
-  // Threads take chunks from a shared counter; half-size chunks bound the imbalance of the last
-  // round (4,810 neurons: 19 chunks of 256 would leave one thread a whole chunk behind the other).
-  // The arithmetic of each neuron does not depend on the chunk it falls in.
-  const bool parallel = pool && threads != 1;
-  const int64_t chunk = parallel ? cpu::kMomentChunk / 2 : cpu::kMomentChunk;
-  const int64_t chunks = (s.neurons + chunk - 1) / chunk;
+  const int64_t chunks = (s.neurons + cpu::kMomentChunk - 1) / cpu::kMomentChunk;
   auto task = [&](int64_t c, int) {
-    const int64_t j0 = c * chunk;
-    accumulate_chunk(s, in, j0, std::min(chunk, s.neurons - j0), kernel);
+    const int64_t j0 = c * cpu::kMomentChunk;
+    accumulate_chunk(s, in, j0, std::min(cpu::kMomentChunk, s.neurons - j0), kernel);
   };
-  if (parallel && chunks > 1)
+  if (pool && threads != 1 && chunks > 1)
     pool->parallel_for(chunks, threads, task);
   else
     for (int64_t c = 0; c < chunks; ++c) task(c, 0);
@@ -331,5 +348,25 @@ Result MomentAccumulator::deserialize(const uint8_t* data, size_t size, MomentAc
   *out = std::move(acc);
   return Result::success();
 }
+
+namespace cpu {
+
+const char* moments_kernel_name() { return moment_kernel().name; }
+
+bool set_moments_kernel_for_testing(const char* name) {
+  if (!name || !*name) {
+    forced.store(nullptr, std::memory_order_release);
+    return true;
+  }
+  for (const MomentKernel* k : {&kAvx512, &kAvx2, &kPortable}) {
+    if (std::strcmp(name, k->name) != 0) continue;
+    if (!can_run(k)) return false;
+    forced.store(k, std::memory_order_release);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace cpu
 
 }  // namespace de

@@ -27,8 +27,18 @@ bool detect_avx2_fma() {
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
   return b & (1u << 5);  // AVX2
 }
+// AVX-512F on top of AVX2+FMA, and the OS saving the opmask and all 512-bit register state.
+bool detect_avx512f() {
+  if (!detect_avx2_fma()) return false;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 16))) return false;
+  unsigned lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & 0xE6u) == 0xE6u;  // XMM, YMM, opmask, ZMM_Hi256, Hi16_ZMM
+}
 #else
 bool detect_avx2_fma() { return false; }
+bool detect_avx512f() { return false; }
 #endif
 
 bool is_ref_name(const char* s) { return !std::strcmp(s, "ref") || !std::strcmp(s, "reference"); }
@@ -50,6 +60,11 @@ std::atomic<const CpuKernel*>& active_slot() {
 
 bool cpu_has_avx2_fma() {
   static const bool has = detect_avx2_fma();
+  return has;
+}
+
+bool cpu_has_avx512f() {
+  static const bool has = detect_avx512f();
   return has;
 }
 

@@ -45,6 +45,7 @@ struct CpuKernel {
 const CpuKernel& active_cpu_kernel();
 const char* cpu_kernel_name();  // active_cpu_kernel().name
 bool cpu_has_avx2_fma();        // the CPU and OS can run the AVX2+FMA kernel
+bool cpu_has_avx512f();         // … and AVX-512F (the moment kernel's 16-lane build)
 
 // Test hook: "ref"/"reference" or "avx2"/"avx2-fma" forces that kernel, "" or nullptr returns to
 // the automatic choice. Returns false (and changes nothing) when the kernel cannot run here.

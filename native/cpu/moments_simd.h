@@ -1,7 +1,8 @@
 // The block kernel of MomentAccumulator: statistics of a block of rows for a chunk of neurons. The
 // portable build (moments_kernel.h, compiled in moments.cpp) reads row by row so the loops over
-// neurons vectorise; the AVX2+FMA build (moments_avx2.cpp) walks columns of eight neurons with its
-// sums in registers, and falls back to the portable loops (compiled for AVX2) for explicit logs.
+// neurons vectorise; the AVX2 and AVX-512 builds (moments_group.h in moments_avx2.cpp and
+// moments_avx512.cpp) walk columns of 8 or 16 neurons with their sums in registers, and fall back to
+// the portable loops (compiled for their ISA) for explicit logs.
 #pragma once
 #include <cstdint>
 
@@ -34,12 +35,21 @@ struct MomentBlockArgs {
 };
 
 extern const bool kMomentsAvx2Compiled;
+extern const bool kMomentsAvx512Compiled;
+void moments_block_avx512(const MomentBlockArgs& a);
 void moments_block_avx2(const MomentBlockArgs& a);
 void moments_block_portable(const MomentBlockArgs& a);
 
 // log σ(z) and log(1 − σ(z)) = log σ(−z) by the float32 kernel of the given build (for tests).
+void log_sigmoid_pair_avx512(const float* z, int64_t n, double* logO, double* log1mO);
 void log_sigmoid_pair_avx2(const float* z, int64_t n, double* logO, double* log1mO);
 void log_sigmoid_pair_portable(const float* z, int64_t n, double* logO, double* log1mO);
+
+// The block kernel MomentAccumulator uses: "avx512", "avx2" or "portable" (the best this CPU runs,
+// or the portable one under DE_CPU_KERNEL=ref). Test hook: force one ("" or null: automatic again);
+// false, and no change, when this build or CPU cannot run it.
+const char* moments_kernel_name();
+bool set_moments_kernel_for_testing(const char* name);
 
 }  // namespace cpu
 }  // namespace de

@@ -212,6 +212,7 @@ TEST(moments_log_sigmoid_stable) {
   using Fn = void (*)(const float*, int64_t, double*, double*);
   std::vector<Fn> fns = {de::cpu::log_sigmoid_pair_portable};
   if (de::cpu::kMomentsAvx2Compiled && de::cpu_has_avx2_fma()) fns.push_back(de::cpu::log_sigmoid_pair_avx2);
+  if (de::cpu::kMomentsAvx512Compiled && de::cpu_has_avx512f()) fns.push_back(de::cpu::log_sigmoid_pair_avx512);
   for (Fn fn : fns) {
     const int64_t n = sizeof(zs) / sizeof(zs[0]);
     std::vector<double> lo(n), l1m(n);

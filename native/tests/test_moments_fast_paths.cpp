@@ -1,4 +1,4 @@
-// MomentAccumulator's fast paths: the AVX2 column-group kernel against the portable one (ragged
+// MomentAccumulator's fast paths: the AVX2 and AVX-512 column-group kernels against the portable one (ragged
 // neuron counts, several row blocks, NaN and huge logits, histogram counts equal exactly), and the
 // logs = false option (log sums NaN, everything else bit-identical to logs = true; merge and
 // serialisation keep the flag).
@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "core/moments.h"
 #include "core/thread_pool.h"
 #include "cpu/kernels.h"
+#include "cpu/moments_simd.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -53,27 +55,49 @@ bool close(double a, double b, double rel) {
 
 }  // namespace
 
-TEST(moments_avx2_group_kernel_matches_portable) {
+// Each column-group build this CPU runs (AVX2, AVX-512) against the portable loops.
+TEST(moments_group_kernels_match_portable) {
   if (!de::cpu_has_avx2_fma()) SKIP("no AVX2 on this CPU");
   de::ThreadPool pool(2);
-  for (int64_t neurons : {1, 7, 13, 264, 301}) {
-    const Batch b = make_batch(600, neurons, static_cast<uint32_t>(neurons));  // 600 rows: three row blocks
-    for (int bins : {0, 16}) {
-      const de::MomentAccumulator fast = accumulate(b, bins, true, true, &pool, 2);
-      CHECK(de::set_cpu_kernel_for_testing("ref"));
-      const de::MomentAccumulator portable = accumulate(b, bins, true, true, nullptr, 1);
-      de::set_cpu_kernel_for_testing("");
-      for (int64_t j = 0; j < neurons; ++j) {
-        CHECK_MSG(close(fast.mean()[j], portable.mean()[j], 1e-14), "mean of neuron " << j);
-        CHECK(close(fast.m2()[j], portable.m2()[j], 1e-12));
-        // M3 may be near 0; Σ|d|³ <= (Σd²)^1.5 is its scale.
-        CHECK(std::isnan(portable.m3()[j]) || std::fabs(fast.m3()[j] - portable.m3()[j]) <= 1e-12 * std::pow(portable.m2()[j], 1.5) + 1e-300);
-        CHECK(close(fast.sum_log()[j], portable.sum_log()[j], 1e-7) && close(fast.sum_log1m()[j], portable.sum_log1m()[j], 1e-7));
-        CHECK(fast.min()[j] == portable.min()[j] && fast.max()[j] == portable.max()[j]);
+  int kernels = 0;
+  for (const char* kernel : {"avx2", "avx512"}) {
+    if (!de::cpu::set_moments_kernel_for_testing(kernel)) continue;  // not built, or not this CPU
+    ++kernels;
+    for (int64_t neurons : {1, 7, 13, 17, 264, 301}) {
+      const Batch b = make_batch(600, neurons, static_cast<uint32_t>(neurons));  // 600 rows: three row blocks
+      for (int bins : {0, 16}) {
+        CHECK(de::cpu::set_moments_kernel_for_testing(kernel));
+        const de::MomentAccumulator fast = accumulate(b, bins, true, true, &pool, 2);
+        CHECK(de::cpu::set_moments_kernel_for_testing("portable"));
+        const de::MomentAccumulator portable = accumulate(b, bins, true, true, nullptr, 1);
+        for (int64_t j = 0; j < neurons; ++j) {
+          CHECK_MSG(close(fast.mean()[j], portable.mean()[j], 1e-14), kernel << ": mean of neuron " << j);
+          CHECK(close(fast.m2()[j], portable.m2()[j], 1e-12));
+          // M3 may be near 0; Σ|d|³ <= (Σd²)^1.5 is its scale.
+          CHECK(std::isnan(portable.m3()[j]) || std::fabs(fast.m3()[j] - portable.m3()[j]) <= 1e-12 * std::pow(portable.m2()[j], 1.5) + 1e-300);
+          CHECK(close(fast.sum_log()[j], portable.sum_log()[j], 1e-7) && close(fast.sum_log1m()[j], portable.sum_log1m()[j], 1e-7));
+          CHECK(fast.min()[j] == portable.min()[j] && fast.max()[j] == portable.max()[j]);
+        }
+        CHECK_MSG(fast.histogram() == portable.histogram(), kernel << ": histogram of " << neurons << " neurons");
       }
-      CHECK(fast.histogram() == portable.histogram());
     }
   }
+  de::cpu::set_moments_kernel_for_testing("");
+  CHECK(kernels >= 1);
+}
+
+TEST(moments_kernel_choice_follows_the_cpu_and_the_override) {
+  const std::string automatic = de::cpu::moments_kernel_name();
+  const char* best = de::cpu_has_avx512f() && de::cpu::kMomentsAvx512Compiled ? "avx512"
+                     : de::cpu_has_avx2_fma() && de::cpu::kMomentsAvx2Compiled ? "avx2"
+                                                                               : "portable";
+  CHECK_MSG(automatic == best, automatic << " vs " << best);
+  CHECK(!de::cpu::set_moments_kernel_for_testing("sse9"));
+  CHECK(de::cpu::moments_kernel_name() == automatic);
+  CHECK(de::set_cpu_kernel_for_testing("ref"));  // DE_CPU_KERNEL=ref: the portable loops, moments included
+  CHECK(std::string(de::cpu::moments_kernel_name()) == "portable");
+  de::set_cpu_kernel_for_testing("");
+  CHECK(de::cpu::moments_kernel_name() == automatic);
 }
 
 TEST(moments_logs_off_skips_only_the_log_sums) {

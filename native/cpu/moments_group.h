@@ -1,0 +1,258 @@
+// The column-group moment kernel, written once over a vector ISA `V` and compiled per ISA:
+// moments_avx2.cpp (8 lanes) and moments_avx512.cpp (16 lanes) each include it after defining V.
+// The common cases — logits given (logistic units) or no log sums at all — walk V::kLanes neurons at
+// a time down every row of the block, with all sums in registers (no load and store of an
+// accumulator per element), min / max in float (exact), and the histogram counts of the group's
+// neurons in L1. The other cases (explicit logs, or logs of O in float64) use the portable loops of
+// moments_kernel.h compiled for the same ISA. Per neuron the arithmetic is that of the portable
+// kernel: rows summed in order, in double, with the same float32 softplus formula; results agree with
+// it to float rounding (FMA contraction), and the two ISAs agree with each other the same way.
+//
+// V provides (all static): F (kLanes floats), D (kLanes / 2 doubles), M (a lane mask), kLanes;
+// load(p, width) (lanes past width read as 0), set1, add, sub, mul, div, fmadd (a·b + c),
+// fnmadd (c − a·b), fnmsub (−a·b − c), min, max (x86 semantics: the second operand when either is
+// NaN), abs, pow2_from_magic (2^n from the low bits of t = n + 1.5·2^23), le (ordered a <= b),
+// mask_and, all_lanes, lane_bits, keep (v where the mask is set, else +0), lo / hi (the two halves of
+// F widened to D), dzero, dset1, dadd, dsub, dmul, ddiv, dfmadd, store (kLanes floats, aligned),
+// dstore (kLanes / 2 doubles, aligned), lane_base(bins) and bin_indices(x0, x1, a, base, out), which
+// writes lane·bins + bin for each lane to out and returns the bits of the NaN lanes.
+//
+// Everything here has internal linkage, so the builds for different ISAs never mix; and no std::
+// inline function is instantiated here (the linker could pick this ISA's copy for a caller on a
+// CPU without it). Include from one .cpp only.
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "cpu/moments_kernel.h"
+
+namespace de {
+namespace cpu {
+namespace {
+
+inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// Histogram counts are taken in two steps: pass 1a writes each row's counter indices to a small
+// buffer (vector code), and every kBinRows rows a scalar loop adds them up. Counting straight from the
+// vector register needs either a store and an immediate reload of each index, which does not forward
+// and stalls, or a long chain of extractions; by the time the buffer is read its stores have landed.
+constexpr int kBinRows = 32;
+
+template <int kLanes>
+inline void count_buffered(uint64_t* h, int bins, const int32_t* idx, const uint32_t* skip, int rows) {
+  for (int r = 0; r < rows; ++r, idx += kLanes) {
+    if (skip[r] == 0) {
+      for (int i = 0; i < kLanes; ++i) h[idx[i]] += 1;
+    } else {  // NaN values (not counted) or lanes past a ragged group's width
+      for (int i = 0; i < kLanes; ++i)
+        if (!(skip[r] >> i & 1)) h[idx[i]] += 1;
+    }
+  }
+}
+
+// exp_neg (moments_kernel.h) per lane, with −a folded into the fused multiply-adds.
+template <class V>
+inline typename V::F exp_neg_v(typename V::F a) {
+  using F = typename V::F;
+  const F magic = V::set1(12582912.0f);
+  const F t = V::fnmadd(a, V::set1(1.44269504088896341f), magic);  // n + magic
+  const F n = V::sub(t, magic);
+  F r = V::fnmsub(n, V::set1(0.693359375f), a);  // −a − n·ln2 (two parts)
+  r = V::fnmadd(n, V::set1(-2.12194440e-4f), r);
+  F p = V::fmadd(V::set1(1.9875691500e-4f), r, V::set1(1.3981999507e-3f));
+  p = V::fmadd(p, r, V::set1(8.3334519073e-3f));
+  p = V::fmadd(p, r, V::set1(4.1665795894e-2f));
+  p = V::fmadd(p, r, V::set1(1.6666665459e-1f));
+  p = V::fmadd(p, r, V::set1(5.0000001201e-1f));
+  p = V::add(V::fmadd(p, V::mul(r, r), r), V::set1(1.0f));
+  return V::mul(p, V::pow2_from_magic(t));
+}
+
+// log1p_small (moments_kernel.h) per lane: 2·atanh(s) = s·(2 + t·P(t)), s = u / (2 + u), t = s².
+template <class V>
+inline typename V::F log1p_small_v(typename V::F u) {
+  using F = typename V::F;
+  const F s = V::div(u, V::add(V::set1(2.0f), u));
+  const F t = V::mul(s, s);
+  F p = V::fmadd(V::set1(2.0f / 13), t, V::set1(2.0f / 11));
+  p = V::fmadd(p, t, V::set1(2.0f / 9));
+  p = V::fmadd(p, t, V::set1(2.0f / 7));
+  p = V::fmadd(p, t, V::set1(2.0f / 5));
+  p = V::fmadd(p, t, V::set1(2.0f / 3));
+  return V::mul(s, V::fmadd(p, t, V::set1(2.0f)));
+}
+
+// softplus(−z) and softplus(z) in the lanes with |z| <= 80, 0 in the others (NaN included); `allOk`
+// keeps the lanes that stayed in range, the others take the exact double path afterwards.
+template <class V>
+inline void softplus_pair_v(typename V::F z, typename V::F* spNeg, typename V::F* spPos, typename V::M* allOk) {
+  using F = typename V::F;
+  const F zero = V::set1(0.0f), limit = V::set1(kFloatLogitLimit);
+  const F absZ = V::abs(z);
+  const typename V::M ok = V::le(absZ, limit);
+  const F tail = log1p_small_v<V>(exp_neg_v<V>(V::min(absZ, limit)));  // min: NaN → 80, no NaN inside
+  *spNeg = V::keep(ok, V::add(V::max(V::sub(zero, z), zero), tail));
+  *spPos = V::keep(ok, V::add(V::max(z, zero), tail));
+  *allOk = V::mask_and(*allOk, ok);
+}
+
+// Stores the first `width` lanes of the double pair (a = lanes [0, L/2), b = [L/2, L)) at p.
+template <class V>
+inline void store_doubles(double* p, typename V::D a, typename V::D b, int width) {
+  alignas(64) double t[V::kLanes];
+  V::dstore(t, a);
+  V::dstore(t + V::kLanes / 2, b);
+  for (int i = 0; i < width; ++i) p[i] = t[i];
+}
+
+// Neurons [j0, j0 + width) of the block, width <= kLanes.
+template <class V, bool kLogits, bool kHist>
+void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
+  using F = typename V::F;
+  using D = typename V::D;
+  constexpr int kLanes = V::kLanes;
+  const float* xp = a.x + j0;
+  const float* zp = kLogits ? a.z + j0 : nullptr;
+  // The groups walk the block column-wise; fetch the lines 128 bytes ahead (the groups after next)
+  // into L2 now, so that the strided walk does not wait on memory (a no-op once they are there).
+  constexpr int kAhead = 32;
+  const bool prefetchAhead = j0 + kAhead < a.n;
+
+  // Pass 1a: Σx, min, max, histogram; pass 1b: Σ log σ(z), Σ log σ(−z). Two walks down the rows
+  // rather than one: together their sums and temporaries outnumber the 16 AVX2 registers, and the
+  // spills (a store and a reload on every row) cost more than the second walk.
+  D s0 = V::dzero(), s1 = s0;
+  F mn = V::set1(INFINITY), mx = V::set1(-INFINITY);
+  const auto base = V::lane_base(a.bins);
+  alignas(64) int32_t binIdx[kBinRows * kLanes];
+  uint32_t binSkip[kBinRows];
+  const uint32_t pastWidth = width == kLanes ? 0u : ~((1u << width) - 1u);
+  int buffered = 0;
+  uint64_t* hist = kHist ? a.hist + j0 * a.bins : nullptr;
+  for (int64_t r = 0; r < a.rows; ++r) {
+    if (prefetchAhead) _mm_prefetch(reinterpret_cast<const char*>(xp + r * a.ldx + kAhead), _MM_HINT_T1);
+    const F x = V::load(xp + r * a.ldx, width);
+    const D x0 = V::lo(x), x1 = V::hi(x);
+    s0 = V::dadd(s0, x0);
+    s1 = V::dadd(s1, x1);
+    mn = V::min(x, mn);  // x < mn ? x : mn: a NaN x leaves mn
+    mx = V::max(x, mx);
+    if (kHist) {
+      binSkip[buffered] = V::bin_indices(x0, x1, a, base, binIdx + buffered * kLanes) | pastWidth;
+      if (++buffered == kBinRows) {
+        count_buffered<kLanes>(hist, a.bins, binIdx, binSkip, buffered);
+        buffered = 0;
+      }
+    }
+  }
+  if (kHist) count_buffered<kLanes>(hist, a.bins, binIdx, binSkip, buffered);
+  D lo0 = V::dzero(), lo1 = lo0, l1m0 = lo0, l1m1 = lo0;
+  typename V::M allOk = V::all_lanes();
+  if (kLogits) {
+    for (int64_t r = 0; r < a.rows; ++r) {
+      if (prefetchAhead) _mm_prefetch(reinterpret_cast<const char*>(zp + r * a.ldz + kAhead), _MM_HINT_T1);
+      F spNeg, spPos;
+      softplus_pair_v<V>(V::load(zp + r * a.ldz, width), &spNeg, &spPos, &allOk);
+      // log σ(z) = −softplus(−z); log(1 − σ(z)) = −softplus(z). Accumulated in double, in row order.
+      lo0 = V::dsub(lo0, V::lo(spNeg));
+      lo1 = V::dsub(lo1, V::hi(spNeg));
+      l1m0 = V::dsub(l1m0, V::lo(spPos));
+      l1m1 = V::dsub(l1m1, V::hi(spPos));
+    }
+  }
+  const D rows = V::dset1(static_cast<double>(a.rows));
+  const D mean0 = V::ddiv(s0, rows), mean1 = V::ddiv(s1, rows);
+  store_doubles<V>(a.mean + j0, mean0, mean1, width);
+  if (a.logs) {
+    alignas(64) double l[kLanes], m[kLanes];
+    V::dstore(l, lo0);
+    V::dstore(l + kLanes / 2, lo1);
+    V::dstore(m, l1m0);
+    V::dstore(m + kLanes / 2, l1m1);
+    const uint32_t okLanes = V::lane_bits(allOk);
+    for (int i = 0; i < width; ++i) {
+      if (!(okLanes >> i & 1)) {  // |z| > 80, ±inf or NaN somewhere in this column: exact double path
+        for (int64_t r = 0; r < a.rows; ++r) {
+          const float z = zp[r * a.ldz + i];
+          if (std::fabs(z) <= kFloatLogitLimit) continue;
+          double u, v;
+          log_sigmoid_pair_double(z, &u, &v);
+          l[i] += u;
+          m[i] += v;
+        }
+      }
+      a.sumLog[j0 + i] = l[i];
+      a.sumLog1m[j0 + i] = m[i];
+    }
+  } else {
+    for (int i = 0; i < width; ++i) a.sumLog[j0 + i] = a.sumLog1m[j0 + i] = 0.0;
+  }
+  alignas(64) float bmn[kLanes], bmx[kLanes];
+  V::store(bmn, mn);
+  V::store(bmx, mx);
+  for (int i = 0; i < width; ++i) {
+    const double v = bmn[i], w = bmx[i], cur = a.mn[j0 + i], curMax = a.mx[j0 + i];
+    a.mn[j0 + i] = v < cur ? v : cur;
+    a.mx[j0 + i] = w > curMax ? w : curMax;
+  }
+
+  // Pass 2: central sums about the block mean (two-pass within the block: no cancellation).
+  D m20 = V::dzero(), m21 = m20, m30 = m20, m31 = m20;
+  for (int64_t r = 0; r < a.rows; ++r) {
+    const F x = V::load(xp + r * a.ldx, width);
+    const D d0 = V::dsub(V::lo(x), mean0), d1 = V::dsub(V::hi(x), mean1);
+    const D q0 = V::dmul(d0, d0), q1 = V::dmul(d1, d1);
+    m20 = V::dadd(m20, q0);
+    m21 = V::dadd(m21, q1);
+    m30 = V::dfmadd(q0, d0, m30);
+    m31 = V::dfmadd(q1, d1, m31);
+  }
+  store_doubles<V>(a.m2 + j0, m20, m21, width);
+  store_doubles<V>(a.m3 + j0, m30, m31, width);
+}
+
+template <class V, bool kLogits, bool kHist>
+void grouped(const MomentBlockArgs& a) {
+  for (int64_t j0 = 0; j0 < a.n; j0 += V::kLanes)
+    group_kernel<V, kLogits, kHist>(a, j0, static_cast<int>(min_i64(V::kLanes, a.n - j0)));
+}
+
+template <class V>
+void moments_block_v(const MomentBlockArgs& a) {
+  const bool logits = a.logs && a.z;
+  if (a.logs && !a.z) {
+    block_kernel(a);  // explicit logs, or log O and log1p(−O) in double: the portable loops
+    return;
+  }
+  if (a.bins > 0)
+    logits ? grouped<V, true, true>(a) : grouped<V, false, true>(a);
+  else
+    logits ? grouped<V, true, false>(a) : grouped<V, false, false>(a);
+}
+
+// The softplus pair for one row (test hook; the same arithmetic as group_kernel).
+template <class V>
+void log_sigmoid_row_v(const float* z, int64_t n, double* lo, double* l1m) {
+  for (int64_t j0 = 0; j0 < n; j0 += V::kLanes) {
+    const int width = static_cast<int>(min_i64(V::kLanes, n - j0));
+    typename V::F spNeg, spPos;
+    typename V::M allOk = V::all_lanes();
+    softplus_pair_v<V>(V::load(z + j0, width), &spNeg, &spPos, &allOk);
+    alignas(64) float a[V::kLanes], b[V::kLanes];
+    V::store(a, spNeg);
+    V::store(b, spPos);
+    for (int i = 0; i < width; ++i) {
+      if (std::fabs(z[j0 + i]) <= kFloatLogitLimit) {
+        lo[j0 + i] = -static_cast<double>(a[i]);
+        l1m[j0 + i] = -static_cast<double>(b[i]);
+      } else {
+        log_sigmoid_pair_double(z[j0 + i], lo + j0 + i, l1m + j0 + i);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cpu
+}  // namespace de

@@ -26,13 +26,21 @@ struct LogisticParams {
 inline LogisticParams logistic_params(const LayerSpec& s) {
   return {static_cast<float>(s.lambda), static_cast<float>(std::log(s.c))};
 }
+// z = λ·S − ln c rounded once, as the vector kernels (fused multiply-add) and the CUDA backend form
+// it; S itself when λ = 1 and c = 1.
+inline float logit(float lambda, float S, float lnC) { return std::fma(lambda, S, -lnC); }
+
+// O = σ(λ·S − ln c) for a row: vectorised (AVX-512F or AVX2, by cpuid; cpu/activation_group.h), or the
+// scalar sigmoid in logistic_row_portable (other CPUs, DE_CPU_KERNEL=ref). Both within 3 ulp of σ.
+void logistic_row(const float* S, float* O, int64_t n, float lambda, float lnC);
+void logistic_row_portable(const float* S, float* O, int64_t n, float lambda, float lnC);
 
 // O = f(S) for one row of `units` values (softmax normalises the row, max-subtracted).
 inline void activate_row(const LayerSpec& s, const float* S, float* O, int64_t units) {
   switch (s.activation) {
     case Activation::Logistic: {
       const LogisticParams p = logistic_params(s);
-      for (int64_t i = 0; i < units; ++i) O[i] = sigmoid(p.lambda * S[i] - p.lnC);
+      logistic_row(S, O, units, p.lambda, p.lnC);
       break;
     }
     case Activation::Linear:

@@ -30,7 +30,7 @@ void feed(LayerFeed& f, const float* S, const float* O, int64_t rows, int64_t un
         accO.add(O, rows, units, S, units, pool, threads);
       } else {
         float* z = f.scratchA.data();
-        for (int64_t k = 0; k < rows * units; ++k) z[k] = f.logistic.lambda * S[k] - f.logistic.lnC;
+        for (int64_t k = 0; k < rows * units; ++k) z[k] = logit(f.logistic.lambda, S[k], f.logistic.lnC);
         accO.add(O, rows, units, z, units, pool, threads);
       }
       break;

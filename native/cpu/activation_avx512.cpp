@@ -1,0 +1,30 @@
+// The logistic row (activation_group.h) for AVX-512F, chosen at run time (core/activations.cpp).
+#include "cpu/activation_simd.h"
+
+#if defined(__AVX512F__)
+// GCC 12's own avx512fintrin.h trips -Wmaybe-uninitialized (its _mm512_undefined_* placeholders).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include "cpu/vec_avx512.h"
+#include "cpu/activation_group.h"
+
+namespace de {
+namespace cpu {
+const bool kActivationAvx512Compiled = true;
+void logistic_row_avx512(const float* S, float* O, int64_t n, float lambda, float lnC) {
+  logistic_row_v<Avx512>(S, O, n, lambda, lnC);
+}
+}  // namespace cpu
+}  // namespace de
+
+#else  // no AVX-512 build: the AVX2 or scalar loop is used.
+
+namespace de {
+namespace cpu {
+const bool kActivationAvx512Compiled = false;
+void logistic_row_avx512(const float*, float*, int64_t, float, float) {}
+}  // namespace cpu
+}  // namespace de
+
+#endif

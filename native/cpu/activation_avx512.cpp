@@ -2,11 +2,7 @@
 #include "cpu/activation_simd.h"
 
 #if defined(__AVX512F__)
-// GCC 12's own avx512fintrin.h trips -Wmaybe-uninitialized (its _mm512_undefined_* placeholders).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include "cpu/vec_avx512.h"
+#include "cpu/vec_avx512.h"  // first: it sets up <immintrin.h>
 #include "cpu/activation_group.h"
 
 namespace de {

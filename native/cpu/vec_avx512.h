@@ -2,6 +2,11 @@
 // activation_group.h) use them: include only from a file compiled with -mavx512f (sources.json
 // "cpu_avx512"). Internal linkage throughout, so the builds for different ISAs never mix.
 #pragma once
+// GCC 12's own avx512fintrin.h trips -Wmaybe-uninitialized (its _mm512_undefined_* placeholders);
+// include this header before anything that includes <immintrin.h>.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <cstdint>

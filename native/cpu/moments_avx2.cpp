@@ -32,6 +32,16 @@ struct Avx2Moments : Avx2 {
     return static_cast<uint32_t>(_mm256_movemask_pd(_mm256_cmp_pd(t0, t0, _CMP_UNORD_Q)) |
                                  (_mm256_movemask_pd(_mm256_cmp_pd(t1, t1, _CMP_UNORD_Q)) << 4));
   }
+
+  // bin_indices from the floats, for lo = 0 and a power-of-two scale (float_bins_exact).
+  static uint32_t bin_indices_f(F x, const MomentBlockArgs& a, __m128i base, int32_t* out) {
+    const F t = _mm256_mul_ps(x, _mm256_set1_ps(static_cast<float>(a.binScale)));
+    const F c = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(static_cast<float>(a.bins - 1)));
+    const __m256i lanes = _mm256_add_epi32(_mm256_set_m128i(_mm_add_epi32(base, _mm_set1_epi32(4 * a.bins)), base),
+                                           _mm256_cvttps_epi32(c));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out), lanes);
+    return static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(t, t, _CMP_UNORD_Q)));
+  }
 };
 
 }  // namespace

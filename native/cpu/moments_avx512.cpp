@@ -36,6 +36,15 @@ struct Avx512Moments : Avx512 {
     return static_cast<uint32_t>(_mm512_cmp_pd_mask(t0, t0, _CMP_UNORD_Q)) |
            static_cast<uint32_t>(_mm512_cmp_pd_mask(t1, t1, _CMP_UNORD_Q)) << 8;
   }
+
+  // bin_indices from the floats, for lo = 0 and a power-of-two scale (float_bins_exact).
+  static uint32_t bin_indices_f(F x, const MomentBlockArgs& a, __m256i base, int32_t* out) {
+    const F t = _mm512_mul_ps(x, _mm512_set1_ps(static_cast<float>(a.binScale)));
+    const F c = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(static_cast<float>(a.bins - 1)));
+    const __m512i lanes = _mm512_inserti64x4(_mm512_castsi256_si512(base), _mm256_add_epi32(base, _mm256_set1_epi32(8 * a.bins)), 1);
+    _mm512_store_si512(out, _mm512_add_epi32(lanes, _mm512_cvttps_epi32(c)));
+    return static_cast<uint32_t>(_mm512_cmp_ps_mask(t, t, _CMP_UNORD_Q));
+  }
 };
 
 }  // namespace

@@ -15,7 +15,8 @@
 // mask_and, all_lanes, lane_bits, keep (v where the mask is set, else +0), lo / hi (the two halves of
 // F widened to D), dzero, dset1, dadd, dsub, dmul, ddiv, dfmadd, store (kLanes floats, aligned),
 // dstore (kLanes / 2 doubles, aligned), lane_base(bins) and bin_indices(x0, x1, a, base, out), which
-// writes lane·bins + bin for each lane to out and returns the bits of the NaN lanes.
+// writes lane·bins + bin for each lane to out and returns the bits of the NaN lanes, and
+// bin_indices_f(x, a, base, out), the same from the floats when float_bins_exact(a) holds.
 //
 // Everything here has internal linkage, so the builds for different ISAs never mix; and no std::
 // inline function is instantiated here (the linker could pick this ISA's copy for a caller on a
@@ -33,6 +34,14 @@ namespace cpu {
 namespace {
 
 inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// Bins computed in float equal those computed in double (histogram_bins) when lo = 0 and the scale
+// is a power of two: x·2^k is then exact in both (the default [0, 1) with 64 bins has scale 64), and
+// the float form takes half the vector work.
+inline bool float_bins_exact(const MomentBlockArgs& a) {
+  int e = 0;
+  return a.lo == 0.0 && std::frexp(a.binScale, &e) == 0.5 && e > -100 && e < 100;
+}
 
 // Histogram counts are taken in two steps: pass 1a writes each row's counter indices to a small
 // buffer (vector code), and every kBinRows rows a scalar loop adds them up. Counting straight from the
@@ -94,6 +103,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   D s0 = V::dzero(), s1 = s0;
   F mn = V::set1(INFINITY), mx = V::set1(-INFINITY);
   const auto base = V::lane_base(a.bins);
+  const bool floatBins = kHist && float_bins_exact(a);
   alignas(64) int32_t binIdx[kBinRows * kLanes];
   uint32_t binSkip[kBinRows];
   const uint32_t pastWidth = width == kLanes ? 0u : ~((1u << width) - 1u);
@@ -108,7 +118,8 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
     mn = V::min(x, mn);  // x < mn ? x : mn: a NaN x leaves mn
     mx = V::max(x, mx);
     if (kHist) {
-      binSkip[buffered] = V::bin_indices(x0, x1, a, base, binIdx + buffered * kLanes) | pastWidth;
+      int32_t* out = binIdx + buffered * kLanes;
+      binSkip[buffered] = (floatBins ? V::bin_indices_f(x, a, base, out) : V::bin_indices(x0, x1, a, base, out)) | pastWidth;
       if (++buffered == kBinRows) {
         count_buffered<kLanes>(hist, a.bins, binIdx, binSkip, buffered);
         buffered = 0;

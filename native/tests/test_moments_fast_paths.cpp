@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/moments.h"
@@ -38,8 +39,9 @@ Batch make_batch(int64_t rows, int64_t neurons, uint32_t seed) {
   return b;
 }
 
-de::MomentAccumulator accumulate(const Batch& b, int bins, bool logs, bool logits, de::ThreadPool* pool, int threads) {
-  de::MomentAccumulator acc(b.neurons, bins, 0.0, 1.0, logs);
+de::MomentAccumulator accumulate(const Batch& b, int bins, bool logs, bool logits, de::ThreadPool* pool, int threads,
+                                 double lo = 0.0, double hi = 1.0) {
+  de::MomentAccumulator acc(b.neurons, bins, lo, hi, logs);
   acc.add(b.o.data(), b.rows, b.neurons, logits ? b.z.data() : nullptr, b.neurons, pool, threads);
   return acc;
 }
@@ -59,17 +61,21 @@ bool close(double a, double b, double rel) {
 TEST(moments_group_kernels_match_portable) {
   if (!de::cpu_has_avx2_fma()) SKIP("no AVX2 on this CPU");
   de::ThreadPool pool(2);
+  struct Restore {  // the automatic choice again, even when a check below throws
+    ~Restore() { de::cpu::set_moments_kernel_for_testing(""); }
+  } restore;
   int kernels = 0;
   for (const char* kernel : {"avx2", "avx512"}) {
     if (!de::cpu::set_moments_kernel_for_testing(kernel)) continue;  // not built, or not this CPU
     ++kernels;
     for (int64_t neurons : {1, 7, 13, 17, 264, 301}) {
       const Batch b = make_batch(600, neurons, static_cast<uint32_t>(neurons));  // 600 rows: three row blocks
-      for (int bins : {0, 16}) {
+      // No histogram; [0, 1) in 16 bins (binned in float: exact); [−0.1, 1.2) in 13 (binned in double).
+      for (const auto& [bins, lo, hi] : {std::tuple<int, double, double>{0, 0.0, 1.0}, {16, 0.0, 1.0}, {13, -0.1, 1.2}}) {
         CHECK(de::cpu::set_moments_kernel_for_testing(kernel));
-        const de::MomentAccumulator fast = accumulate(b, bins, true, true, &pool, 2);
+        const de::MomentAccumulator fast = accumulate(b, bins, true, true, &pool, 2, lo, hi);
         CHECK(de::cpu::set_moments_kernel_for_testing("portable"));
-        const de::MomentAccumulator portable = accumulate(b, bins, true, true, nullptr, 1);
+        const de::MomentAccumulator portable = accumulate(b, bins, true, true, nullptr, 1, lo, hi);
         for (int64_t j = 0; j < neurons; ++j) {
           CHECK_MSG(close(fast.mean()[j], portable.mean()[j], 1e-14), kernel << ": mean of neuron " << j);
           CHECK(close(fast.m2()[j], portable.m2()[j], 1e-12));
@@ -82,7 +88,6 @@ TEST(moments_group_kernels_match_portable) {
       }
     }
   }
-  de::cpu::set_moments_kernel_for_testing("");
   CHECK(kernels >= 1);
 }
 

@@ -51,12 +51,14 @@ struct Grow {
   }
 };
 
-thread_local Grow tlsA, tlsB;
+thread_local Grow tlsA, tlsB, tlsShared;
 
 }  // namespace
 
 PackBuffers gemm_pack_buffers(size_t aFloats, size_t bFloats) {
   return {tlsA.reserve(aFloats), tlsB.reserve(bFloats)};
 }
+
+float* gemm_shared_buffer(size_t floats) { return tlsShared.reserve(floats); }
 
 }  // namespace de

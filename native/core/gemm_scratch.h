@@ -13,4 +13,8 @@ struct PackBuffers {
 // Buffers of at least aFloats and bFloats floats for the calling thread. Throws std::bad_alloc.
 PackBuffers gemm_pack_buffers(size_t aFloats, size_t bFloats);
 
+// A third buffer of the calling thread (64-byte aligned): an operand packed whole, which the
+// threads of one product share (masked_gemm). Throws std::bad_alloc.
+float* gemm_shared_buffer(size_t floats);
+
 }  // namespace de

@@ -259,6 +259,43 @@ TEST(gemm_bit_identical_for_1_2_3_threads) {
   }
 }
 
+// Products split over rows only share B packed whole, over columns only share A (gemm.cpp): the
+// same bits as one thread packing per block, with ragged kc blocks, both transposes and every mask.
+TEST(gemm_shared_packing_is_bit_identical) {
+  de::ThreadPool pool(3);
+  struct Shape {
+    int64_t M, N, K;
+    Trans ta, tb;
+  };
+  const Shape shapes[] = {{2000, 50, 601, Trans::No, Trans::Yes},   // rows: B shared, K = 3 blocks of 201/201/199
+                          {1500, 33, 130, Trans::Yes, Trans::No},   // rows, transposed A
+                          {64, 3000, 601, Trans::No, Trans::Yes},   // columns: A shared
+                          {90, 2000, 257, Trans::No, Trans::No},    // columns, B not transposed
+                          {7, 1023, 1023, Trans::No, Trans::Yes}};  // columns, A one and a bit micro-panels
+  for (const char* kernel : kernels_here()) {
+    KernelScope scope(kernel);
+    uint32_t seed = 900;
+    for (const Shape& s : shapes) {
+      Options o;
+      o.aMask = o.bMask = o.scale = o.bias = o.cMask = true;
+      Problem p(s.M, s.N, s.K, s.ta, s.tb, o, seed++);
+      std::vector<float> one(p.C0.size()), other(p.C0.size());
+      CHECK(de::masked_gemm(p.args(one.data()), &pool, 1).ok());
+      // Repeated: threads packing side by side must never write over each other's panels (a
+      // packer's store past its panel once did, now and then).
+      for (int rep = 0; rep < 20; ++rep) {
+        for (int threads : {2, 3}) {
+          std::fill(other.begin(), other.end(), -1.0f);
+          CHECK(de::masked_gemm(p.args(other.data()), &pool, threads).ok());
+          CHECK_MSG(std::memcmp(one.data(), other.data(), one.size() * sizeof(float)) == 0,
+                    kernel << " M=" << s.M << " N=" << s.N << " K=" << s.K << " differs at threads=" << threads);
+        }
+      }
+      check_against_reference(p, &pool, 2, describe(kernel, p));
+    }
+  }
+}
+
 TEST(gemm_kernels_agree_within_tolerance) {
   if (kernels_here().size() < 2) SKIP("no AVX2+FMA on this machine");
   Options o;

@@ -153,7 +153,7 @@ Result masked_gemm(const GemmArgs& g, ThreadPool* pool, int threads) {
   plan.kc = ceil_div(g.K, ceil_div(g.K, ker.kc));  // e.g. K = 1200 → 5 blocks of 240
   plan.mcMax = round_up(ker.mc, ker.mr);  // whole micro-panels, so the buffers below always fit
   plan.ncMax = round_up(ker.nc, ker.nr);
-  const GemmGrid grid = plan_gemm_grid(g.M, g.N, g.K, use, ker.mr, ker.nr, ker.nc);
+  GemmGrid grid = plan_gemm_grid(g.M, g.N, g.K, use, ker.mr, ker.nr, ker.nc);
   const bool parallel = pool && use > 1 && grid.tasks() > 1;
 
   std::atomic<bool> outOfMemory{false};
@@ -176,6 +176,17 @@ Result masked_gemm(const GemmArgs& g, ThreadPool* pool, int threads) {
     }
   } catch (const std::bad_alloc&) {
     return Result::error(Status::OutOfMemory, "masked_gemm: out of memory for packing buffers");
+  }
+  if (plan.sharedA || plan.sharedB) {
+    // With the operand shared, more tasks pack nothing twice: take finer ones (down to ~2 MFLOP),
+    // so that a thread held up by a busy machine leaves less behind for the others to wait on.
+    // Tasks are still whole tiles of C, so no element's arithmetic changes.
+    constexpr int kSharedTasksPerThread = 8;
+    const double flops = 2.0 * static_cast<double>(g.M) * static_cast<double>(g.N) * static_cast<double>(g.K);
+    const int64_t most = std::max<int64_t>(1, std::min<int64_t>(int64_t{use} * kSharedTasksPerThread,
+                                                                 static_cast<int64_t>(flops / 2.0e6)));
+    if (plan.sharedB) grid.rowParts = static_cast<int>(std::max<int64_t>(grid.rowParts, std::min(most, ceil_div(g.M, ker.mr))));
+    if (plan.sharedA) grid.colParts = static_cast<int>(std::max<int64_t>(grid.colParts, std::min(most, ceil_div(g.N, ker.nr))));
   }
   auto task = [&](int64_t t, int) {
     int64_t i0, i1, j0, j1;

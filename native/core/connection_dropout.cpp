@@ -91,19 +91,10 @@ class GateDrawer {
       }
       return mask;
     }
-    cpu::GateRow row;
-    row.seed = g_.seed;
-    row.stream = g_.stream;
-    row.row = g_.row0 + static_cast<uint64_t>(r);
-    row.col0 = static_cast<uint64_t>(o) * static_cast<uint64_t>(n);
-    row.n = n;
     if (avx2_) {
-      cpu::GateThresholds t;
-      t.biased = biased_.data();
-      t.always = always_.data();
-      cpu::gate_row_avx2(row, t, words_.data() + worker * cpu::gate_words_scratch(n), mask);
+      cpu::gate_row_avx2(gate_row(r, o), thresholds(), words_.data() + worker * cpu::gate_words_scratch(n), mask);
     } else {
-      gate_row_portable(row, g_.thresholds, mask);
+      gate_row_portable(gate_row(r, o), g_.thresholds, mask);
     }
     if (g_.record) {
       if (avx2_) {
@@ -124,17 +115,9 @@ class GateDrawer {
   float dot_row(int64_t r, int64_t o, int worker, const float* w, const float* a) {
     if (!g_.given && !g_.replay && avx2_) {
       const int64_t n = g_.unitsL;
-      cpu::GateRow row;
-      row.seed = g_.seed;
-      row.stream = g_.stream;
-      row.row = g_.row0 + static_cast<uint64_t>(r);
-      row.col0 = static_cast<uint64_t>(o) * static_cast<uint64_t>(n);
-      row.n = n;
-      cpu::GateThresholds t;
-      t.biased = biased_.data();
-      t.always = always_.data();
       uint64_t* record = g_.record ? g_.record + (r * g_.unitsH + o) * gate_words(n) : nullptr;
-      return cpu::gate_dot_avx2(row, t, words_.data() + worker * cpu::gate_words_scratch(n), w, a, record);
+      return cpu::gate_dot_avx2(gate_row(r, o), thresholds(), words_.data() + worker * cpu::gate_words_scratch(n), w, a,
+                                record);
     }
     return dot(row(r, o, worker), w, a);
   }
@@ -151,6 +134,23 @@ class GateDrawer {
   }
 
  private:
+  // The Philox gates of connections (o ← j) of batch row r, and the AVX2 kernel's thresholds.
+  cpu::GateRow gate_row(int64_t r, int64_t o) const {
+    cpu::GateRow row;
+    row.seed = g_.seed;
+    row.stream = g_.stream;
+    row.row = g_.row0 + static_cast<uint64_t>(r);
+    row.col0 = static_cast<uint64_t>(o) * static_cast<uint64_t>(g_.unitsL);
+    row.n = g_.unitsL;
+    return row;
+  }
+  cpu::GateThresholds thresholds() const {
+    cpu::GateThresholds t;
+    t.biased = biased_.data();
+    t.always = always_.data();
+    return t;
+  }
+
   const ConnectionGates& g_;
   bool avx2_;
   int workers_;

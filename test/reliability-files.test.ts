@@ -15,7 +15,7 @@ import { mnistDataDir } from '../src/data/mnist.js';
 import { Network } from '../src/network/network.js';
 import { HEADER_BYTES, TABLE_ENTRY_BYTES } from '../src/network/model-file.js';
 import { longTests, sanitized } from './helpers/child.js';
-import { randomFloats } from './helpers/random.js';
+import { randomFloats, rng } from './helpers/random.js';
 
 /** RSS may not grow by more than this while hostile files are parsed. */
 const RSS_BUDGET = 200 * 2 ** 20;
@@ -35,16 +35,6 @@ beforeAll(() => {
 });
 afterAll(() => clearInterval(sampler));
 
-/** A deterministic stream of positions (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function rejection(fn: () => unknown): unknown {
   try {

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { OutOfRangeError } from '../src/errors.js';
 import { Network } from '../src/network/network.js';
 import { longTests, runFixture } from './helpers/child.js';
+import { rng } from './helpers/random.js';
 
 /** Kills the child with SIGKILL `delayMs` after its `lines`-th line of output. */
 function killAfter(lines: number, delayMs: number): (child: ChildProcess) => void {
@@ -23,17 +24,6 @@ function killAfter(lines: number, delayMs: number): (child: ChildProcess) => voi
       seen += d.toString().split('\n').filter((l) => l.length > 0).length;
       if (before < lines && seen >= lines) setTimeout(() => child.kill('SIGKILL'), delayMs);
     });
-  };
-}
-
-/** Deterministic randomness for the kill moments (the test is reproducible). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

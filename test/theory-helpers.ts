@@ -1,17 +1,8 @@
 // Helpers for the theory tests: a seeded generator and exact enumeration of a single unit.
 import { theory } from '../src/index.js';
+import { rng } from './helpers/random.js';
 
-/** mulberry32: a small seeded generator for test data (not for masks). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export interface UnitEnsemble {
   outputs: Float64Array;

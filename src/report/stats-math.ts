@@ -50,9 +50,9 @@ export function skewness(values: Values): number {
   return m2 > 0 ? m3 / m2 ** 1.5 : NaN;
 }
 
-/** mulberry32: a tiny seeded generator, so that the bootstrap (and the report) is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
+/** mulberry32 from a 32-bit state: uniform numbers in [0, 1). The tests' generator too. */
+export function mulberry32(state: number): () => number {
+  let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -60,6 +60,11 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A seeded generator, so that the bootstrap (and the report) is reproducible. */
+export function seededRandom(seed: number): () => number {
+  return mulberry32((seed >>> 0) ^ 0x9e3779b9);
 }
 
 /** Standard error of the median by the bootstrap (`resamples` resamples with replacement). */

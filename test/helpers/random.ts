@@ -1,14 +1,7 @@
-// Deterministic test data (mulberry32): tests never depend on Math.random.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic test data (mulberry32, the report's generator): tests never depend on Math.random.
+import { mulberry32 } from '../../src/report/stats-math.js';
+
+export const rng: (seed: number) => () => number = mulberry32;
 
 export function randomFloats(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

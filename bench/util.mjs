@@ -1,5 +1,6 @@
 // Shared benchmark helpers: benchmark.js with deferred cases, and timing of native calls.
 import { createRequire } from 'node:module';
+import { mulberry32 } from '../dist/report/stats-math.js';
 
 const require = createRequire(import.meta.url);
 const Benchmark = require('benchmark');
@@ -53,15 +54,11 @@ export function interleaved(fns, { seconds = 2, minCalls = 5 } = {}) {
   });
 }
 
+/** Uniform floats in [−1, 1) from the library's seeded generator (mulberry32). */
 export function randomFloats(n, seed = 1) {
-  let a = seed >>> 0;
+  const r = mulberry32(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < n; i++) out[i] = r() * 2 - 1;
   return out;
 }
 

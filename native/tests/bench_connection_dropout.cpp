@@ -4,8 +4,6 @@
 // data). Also the time of each connection kernel on the 1200→1200 layer at batch 100, recording the
 // gates in the forward pass and replaying them in the gradients as training does.
 //   de_bench_connection_dropout [--examples N] [--threads 1,2]
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,16 +19,11 @@
 #include "core/network.h"
 #include "core/thread_pool.h"
 #include "core/trainer.h"
+#include "tests/bench_cpu_time.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double cpu_seconds() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
 
 de::NetworkSpec paper_spec(int threads) {
   de::NetworkSpec s;

@@ -14,22 +14,14 @@
 #include <string>
 #include <vector>
 
-#include <sys/resource.h>
 
 #include "core/moments.h"
 #include "core/thread_pool.h"
+#include "tests/bench_cpu_time.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// CPU seconds of the whole process (all threads): on a shared, oversubscribed machine this tracks
-// the work done far better than the wall clock.
-double cpu_seconds() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
 
 struct Layer {
   std::vector<float> z, o;  // batch × units

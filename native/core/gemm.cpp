@@ -83,11 +83,13 @@ struct Plan {
 constexpr int64_t kSharedPackMaxFloats = int64_t{1} << 22;
 
 // Packs all K of rows [0, rows) of a source (A: R = mr, B: R = nr) into dst, block p at p·stride,
-// with `parts` × blocks tasks on the pool (rows split on whole micro-panels). The stride leaves
-// kPackSlack floats after each block, and `parts` must be 1 for a packer whose last store runs past
-// its panels (the transposing A packer, R = 6, writes two floats beyond): tasks never overlap.
+// one task per kc block, or per kc block and thread when R is a multiple of 8 (rows split on whole
+// micro-panels). The stride leaves kPackSlack floats after each block, and a packer with R below 8
+// (the transposing A packer, R = 6) writes two floats past its last panel, so its blocks are never
+// split between tasks: tasks never overlap.
 void pack_whole(const PackSource& src, PackFn pack, int R, int64_t rows, int64_t K, int64_t kc, int64_t stride,
-                float* dst, ThreadPool* pool, int threads, int parts) {
+                float* dst, ThreadPool* pool, int threads) {
+  const int parts = R % 8 == 0 ? threads : 1;
   const int64_t blocks = ceil_div(K, kc), panels = ceil_div(rows, R);
   auto task = [&](int64_t t, int) {
     const int64_t p = t / parts, part = t % parts;
@@ -161,17 +163,16 @@ Result masked_gemm(const GemmArgs& g, ThreadPool* pool, int threads) {
     const int64_t blocks = ceil_div(g.K, plan.kc);
     const int64_t bStride = round_up(g.N, ker.nr) * plan.kc + kPackSlack;
     const int64_t aStride = round_up(g.M, ker.mr) * plan.kc + kPackSlack;
+    auto pack_shared = [&](const PackSource& src, PackFn pack, int R, int64_t rows, int64_t stride) {
+      float* packed = gemm_shared_buffer(static_cast<size_t>(blocks * stride));
+      pack_whole(src, pack, R, rows, g.K, plan.kc, stride, packed, pool, use);
+      return packed;
+    };
     if (parallel && grid.colParts == 1 && g.N <= plan.ncMax && blocks * bStride <= kSharedPackMaxFloats) {
-      float* packed = gemm_shared_buffer(static_cast<size_t>(blocks * bStride));
-      const int parts = ker.nr % 8 == 0 ? use : 1;  // see pack_whole
-      pack_whole(b_source(g), ker.pack_b, ker.nr, g.N, g.K, plan.kc, bStride, packed, pool, use, parts);
-      plan.sharedB = packed;
+      plan.sharedB = pack_shared(b_source(g), ker.pack_b, ker.nr, g.N, bStride);
       plan.bStride = bStride;
     } else if (parallel && grid.rowParts == 1 && blocks * aStride <= kSharedPackMaxFloats) {
-      float* packed = gemm_shared_buffer(static_cast<size_t>(blocks * aStride));
-      const int parts = ker.mr % 8 == 0 ? use : 1;  // see pack_whole
-      pack_whole(a_source(g), ker.pack_a, ker.mr, g.M, g.K, plan.kc, aStride, packed, pool, use, parts);
-      plan.sharedA = packed;
+      plan.sharedA = pack_shared(a_source(g), ker.pack_a, ker.mr, g.M, aStride);
       plan.aStride = aStride;
     }
   } catch (const std::bad_alloc&) {

@@ -1,7 +1,5 @@
 #include "core/activations.h"
 
-#include <cstring>
-
 #include "cpu/activation_simd.h"
 #include "cpu/kernels.h"
 
@@ -12,11 +10,8 @@ void logistic_row_portable(const float* S, float* O, int64_t n, float lambda, fl
 }
 
 void logistic_row(const float* S, float* O, int64_t n, float lambda, float lnC) {
-  // DE_CPU_KERNEL=ref (kernels.h) selects the portable loops everywhere, activations included.
-  if (std::strcmp(cpu_kernel_name(), "reference") != 0) {
-    if (cpu::kActivationAvx512Compiled && cpu_has_avx512f()) return cpu::logistic_row_avx512(S, O, n, lambda, lnC);
-    if (cpu::kActivationAvx2Compiled && cpu_has_avx2_fma()) return cpu::logistic_row_avx2(S, O, n, lambda, lnC);
-  }
+  if (cpu::kActivationAvx512Compiled && cpu_use_avx512f()) return cpu::logistic_row_avx512(S, O, n, lambda, lnC);
+  if (cpu::kActivationAvx2Compiled && cpu_use_avx2()) return cpu::logistic_row_avx2(S, O, n, lambda, lnC);
   logistic_row_portable(S, O, n, lambda, lnC);
 }
 

@@ -51,7 +51,7 @@ void masked_axpy_portable(const int32_t* mask, float d, const float* x, float* y
 }
 
 bool use_avx2() {
-  return cpu::kConnectionAvx2Compiled && cpu_has_avx2_fma() && std::strcmp(cpu_kernel_name(), "reference") != 0;
+  return cpu::kConnectionAvx2Compiled && cpu_use_avx2();
 }
 
 // Draws rows of gates into per-worker scratch, from Philox or from given bytes.

@@ -12,11 +12,7 @@ namespace de {
 
 namespace {
 
-// DE_CPU_KERNEL=ref (kernels.h) selects the portable loops here too; the answers are the same.
-bool use_avx2() {
-  static const bool can = cpu::kScanAvx2Compiled && cpu_has_avx2_fma();
-  return can && std::strcmp(cpu_kernel_name(), "reference") != 0;
-}
+bool use_avx2() { return cpu::kScanAvx2Compiled && cpu_use_avx2(); }
 
 }  // namespace
 

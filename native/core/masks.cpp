@@ -26,9 +26,6 @@ constexpr uint64_t kMaxColumns = uint64_t{1} << 34;  // counter word 0 is col >>
 
 std::atomic<bool> gForceScalar{false};
 
-// CPU and OS support (kernels.h); DE_CPU_KERNEL=ref selects the scalar path here too (same bytes).
-bool cpu_has_avx2() { return cpu_has_avx2_fma() && std::strcmp(cpu_kernel_name(), "reference") != 0; }
-
 // Scalar path for columns [c, c + n) of one row (absolute column c), writing out[0 .. n).
 void mask_span_scalar(uint64_t seed, uint32_t stream, uint64_t row, uint64_t c, int64_t n,
                       const uint64_t* thr, uint64_t thrUniform, uint8_t* out) {
@@ -61,7 +58,7 @@ void fill_threshold(cpu::MaskThresholdBlock* b, int col, uint64_t t) {
 }
 
 Result make_plan(const MaskArgs& a, RowPlan* plan) {
-  plan->simd = cpu::kMaskAvx2Compiled && cpu_has_avx2() && !gForceScalar.load(std::memory_order_relaxed);
+  plan->simd = cpu::kMaskAvx2Compiled && cpu_use_avx2() && !gForceScalar.load(std::memory_order_relaxed);
   if (!plan->simd) return Result::success();
   plan->head = std::min<int64_t>(a.cols, static_cast<int64_t>((4 - (a.col0 & 3)) & 3));
   plan->blocks = (a.cols - plan->head) / 32;
@@ -156,7 +153,7 @@ int mask_block_position(int col) {
   return (lane & 3) * 8 + (lane >> 2) * 4 + word;
 }
 void mask_force_scalar(bool on) { gForceScalar.store(on, std::memory_order_relaxed); }
-bool mask_uses_avx2() { return kMaskAvx2Compiled && cpu_has_avx2() && !gForceScalar.load(std::memory_order_relaxed); }
+bool mask_uses_avx2() { return kMaskAvx2Compiled && cpu_use_avx2() && !gForceScalar.load(std::memory_order_relaxed); }
 }  // namespace cpu
 
 uint64_t keep_threshold(double keep) {

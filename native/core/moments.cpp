@@ -38,9 +38,10 @@ const MomentKernel kPortable{"portable", cpu::moments_block_portable};
 const MomentKernel kAvx2{"avx2", cpu::moments_block_avx2};
 const MomentKernel kAvx512{"avx512", cpu::moments_block_avx512};
 
-bool can_run(const MomentKernel* k) {
-  if (k == &kAvx512) return cpu::kMomentsAvx512Compiled && cpu_has_avx512f();
-  if (k == &kAvx2) return cpu::kMomentsAvx2Compiled && cpu_has_avx2_fma();
+// Test hook aside, the reference GEMM kernel (DE_CPU_KERNEL=ref) selects the portable loops.
+bool can_run(const MomentKernel* k, bool forcing = false) {
+  if (k == &kAvx512) return cpu::kMomentsAvx512Compiled && (forcing ? cpu_has_avx512f() : cpu_use_avx512f());
+  if (k == &kAvx2) return cpu::kMomentsAvx2Compiled && (forcing ? cpu_has_avx2_fma() : cpu_use_avx2());
   return true;
 }
 
@@ -48,8 +49,6 @@ std::atomic<const MomentKernel*> forced{nullptr};  // test hook
 
 const MomentKernel& moment_kernel() {
   if (const MomentKernel* f = forced.load(std::memory_order_acquire)) return *f;
-  // DE_CPU_KERNEL=ref (kernels.h) selects the portable build everywhere, moments included.
-  if (std::strcmp(cpu_kernel_name(), "reference") == 0) return kPortable;
   if (can_run(&kAvx512)) return kAvx512;
   return can_run(&kAvx2) ? kAvx2 : kPortable;
 }
@@ -373,7 +372,7 @@ bool set_moments_kernel_for_testing(const char* name) {
   }
   for (const MomentKernel* k : {&kAvx512, &kAvx2, &kPortable}) {
     if (std::strcmp(name, k->name) != 0) continue;
-    if (!can_run(k)) return false;
+    if (!can_run(k, true)) return false;
     forced.store(k, std::memory_order_release);
     return true;
   }

@@ -68,6 +68,10 @@ bool cpu_has_avx512f() {
   return has;
 }
 
+bool cpu_use_avx2() { return cpu_has_avx2_fma() && &active_cpu_kernel() != &kernel_reference(); }
+
+bool cpu_use_avx512f() { return cpu_has_avx512f() && cpu_use_avx2(); }
+
 const CpuKernel& active_cpu_kernel() { return *active_slot().load(std::memory_order_acquire); }
 
 const char* cpu_kernel_name() { return active_cpu_kernel().name; }

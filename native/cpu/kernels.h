@@ -46,6 +46,11 @@ const CpuKernel& active_cpu_kernel();
 const char* cpu_kernel_name();  // active_cpu_kernel().name
 bool cpu_has_avx2_fma();        // the CPU and OS can run the AVX2+FMA kernel
 bool cpu_has_avx512f();         // … and AVX-512F (the moment kernel's 16-lane build)
+// Whether the vector builds of the other kernels (masks, moments, activations, scans, connection
+// gates) may run now: the CPU has the ISA and the reference GEMM kernel is not selected
+// (DE_CPU_KERNEL=ref, or its test hook, selects the portable loops everywhere).
+bool cpu_use_avx2();
+bool cpu_use_avx512f();
 
 // Test hook: "ref"/"reference" or "avx2"/"avx2-fma" forces that kernel, "" or nullptr returns to
 // the automatic choice. Returns false (and changes nothing) when the kernel cannot run here.

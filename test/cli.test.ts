@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/mnist.js';
 import { Network } from '../src/network/network.js';
+import { idxFile } from './helpers/idx-file.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -37,15 +38,6 @@ function expectOneLineError(r: ReturnType<typeof cli>, code: number, pattern: Re
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
-/** An IDX file from header fields and payload. */
-function idx(type: number, dims: number[], payload: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = type;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, payload]);
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
 const images = join(dir, 'images.idx.gz');
 const labels = join(dir, 'labels.idx');
@@ -58,8 +50,8 @@ beforeAll(async () => {
   const m = await loadMnist();
   const n = 300;
   const pixels = Uint8Array.from(m.train.inputs.subarray(0, n * 784), (x) => Math.round(x * 255));
-  writeFileSync(images, gzipSync(idx(0x08, [n, 28, 28], pixels)));
-  writeFileSync(labels, idx(0x08, [n], m.train.targets.subarray(0, n)));
+  writeFileSync(images, gzipSync(idxFile(0x08, [n, 28, 28], pixels)));
+  writeFileSync(labels, idxFile(0x08, [n], m.train.targets.subarray(0, n)));
 }, 180_000);
 
 describe('dropout-ensemble: usage errors', () => {
@@ -90,16 +82,16 @@ describe('dropout-ensemble: bad files', () => {
     writeFileSync(wrong, Buffer.from('not an idx file at all'));
     expectOneLineError(cli('train', '--images', wrong, '--labels', labels, '--out', join(dir, 'm.bin')), 1, /wrong\.idx: not a valid IDX file: wrong magic/);
     const truncated = join(dir, 'truncated.idx');
-    writeFileSync(truncated, idx(0x08, [300, 28, 28], new Uint8Array(1000)));
+    writeFileSync(truncated, idxFile(0x08, [300, 28, 28], new Uint8Array(1000)));
     expectOneLineError(cli('train', '--images', truncated, '--labels', labels, '--out', join(dir, 'm.bin')), 1, /truncated: the header declares 300 × 28 × 28 uint8 values/);
     const huge = join(dir, 'huge.idx.gz');
-    writeFileSync(huge, gzipSync(idx(0x08, [60000, 28, 28], new Uint8Array(100))));
+    writeFileSync(huge, gzipSync(idxFile(0x08, [60000, 28, 28], new Uint8Array(100))));
     expectOneLineError(cli('train', '--images', huge, '--labels', labels, '--out', join(dir, 'm.bin')), 1, /huge\.idx\.gz: not a valid IDX file/);
   });
 
   it('labels that do not match the images', () => {
     const short = join(dir, 'short-labels.idx');
-    writeFileSync(short, idx(0x08, [10], new Uint8Array(10)));
+    writeFileSync(short, idxFile(0x08, [10], new Uint8Array(10)));
     expectOneLineError(cli('train', '--images', images, '--labels', short, '--out', join(dir, 'm.bin')), 1, /10 labels for 300 examples/);
   });
 

@@ -7,17 +7,9 @@ import { CorruptFileError, InvalidArgumentError } from '../src/errors.js';
 import { loadIdx, parseIdx } from '../src/data/idx.js';
 import { imagesToInputs, labelsToTargets } from '../src/data/dataset.js';
 import { loadMnist } from '../src/data/mnist.js';
+import { idxFile } from './helpers/idx-file.js';
 
-/** An IDX file: magic 00 00 type ndims, big-endian sizes, then the payload bytes. */
-function idx(type: number, dims: number[], payload: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = type;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, payload]);
-}
-
-const images = idx(0x08, [2, 2, 3], Uint8Array.from([0, 255, 51, 1, 2, 3, 10, 20, 30, 40, 50, 60]));
+const images = idxFile(0x08, [2, 2, 3], Uint8Array.from([0, 255, 51, 1, 2, 3, 10, 20, 30, 40, 50, 60]));
 
 describe('parseIdx', () => {
   it('reads a valid uint8 file', () => {
@@ -31,16 +23,16 @@ describe('parseIdx', () => {
     const f = Buffer.alloc(8);
     f.writeFloatBE(1.5, 0);
     f.writeFloatBE(-2.25, 4);
-    expect(Array.from(parseIdx(idx(0x0d, [2], f)).data)).toEqual([1.5, -2.25]);
+    expect(Array.from(parseIdx(idxFile(0x0d, [2], f)).data)).toEqual([1.5, -2.25]);
     const i16 = Buffer.alloc(4);
     i16.writeInt16BE(-300, 0);
     i16.writeInt16BE(7, 2);
-    const a = parseIdx(idx(0x0b, [2], i16));
+    const a = parseIdx(idxFile(0x0b, [2], i16));
     expect(a.data).toBeInstanceOf(Int16Array);
     expect(Array.from(a.data)).toEqual([-300, 7]);
     const d = Buffer.alloc(8);
     d.writeDoubleBE(Math.PI, 0);
-    expect(parseIdx(idx(0x0e, [1], d)).data[0]).toBe(Math.PI);
+    expect(parseIdx(idxFile(0x0e, [1], d)).data[0]).toBe(Math.PI);
   });
 
   it('reads the same values from a gzipped file', () => {
@@ -63,7 +55,7 @@ describe('parseIdx', () => {
   });
 
   it('rejects a truncated gzip stream', () => {
-    const big = idx(0x08, [4000], Uint8Array.from({ length: 4000 }, (_, i) => (i * 7919) % 251));
+    const big = idxFile(0x08, [4000], Uint8Array.from({ length: 4000 }, (_, i) => (i * 7919) % 251));
     const gz = gzipSync(big);
     expect(() => parseIdx(gz.subarray(0, gz.length - 20))).toThrow(CorruptFileError);
   });
@@ -81,22 +73,22 @@ describe('parseIdx', () => {
 
   it('rejects huge declared sizes without allocating them', () => {
     // 60000 × 28 × 28 declared, 10 bytes present: must fail on sizes, not on allocation.
-    const lie = idx(0x08, [60000, 28, 28], new Uint8Array(10));
+    const lie = idxFile(0x08, [60000, 28, 28], new Uint8Array(10));
     expect(() => parseIdx(lie)).toThrow(/truncated: the header declares 60000 × 28 × 28 uint8 values/);
     // The same lie inside gzip: refused before inflating (deflate cannot expand 1000:1 here).
-    expect(() => parseIdx(gzipSync(idx(0x08, [1e9], new Uint8Array(10))))).toThrow(/cannot hold that much/);
+    expect(() => parseIdx(gzipSync(idxFile(0x08, [1e9], new Uint8Array(10))))).toThrow(/cannot hold that much/);
   });
 
   it('rejects dimension products that overflow 32 and 64 bits', () => {
-    expect(() => parseIdx(idx(0x08, [65536, 65536], new Uint8Array(4)))).toThrow(/65536 × 65536 = 4294967296 elements, more than the limit/);
+    expect(() => parseIdx(idxFile(0x08, [65536, 65536], new Uint8Array(4)))).toThrow(/65536 × 65536 = 4294967296 elements, more than the limit/);
     const eight = [0xffffffff, 0xffffffff, 0xffffffff];
-    expect(() => parseIdx(idx(0x0e, eight, new Uint8Array(8)))).toThrow(CorruptFileError);
+    expect(() => parseIdx(idxFile(0x0e, eight, new Uint8Array(8)))).toThrow(CorruptFileError);
     // 2^32 · 2^32 wraps to 0 in 64-bit arithmetic; the product must still be seen as huge.
-    expect(() => parseIdx(idx(0x08, [0x10000, 0x10000, 0x10000, 0x10000], new Uint8Array(0)))).toThrow(/more than the limit/);
+    expect(() => parseIdx(idxFile(0x08, [0x10000, 0x10000, 0x10000, 0x10000], new Uint8Array(0)))).toThrow(/more than the limit/);
   });
 
   it('refuses gzip data that decompresses past the declared size', () => {
-    const declared = idx(0x08, [3], Uint8Array.from([1, 2, 3]));
+    const declared = idxFile(0x08, [3], Uint8Array.from([1, 2, 3]));
     const longer = gzipSync(Buffer.concat([declared, Buffer.alloc(5000)]));
     expect(() => parseIdx(longer)).toThrow(/decompresses to more than the 11 bytes its header declares/);
   });
@@ -133,7 +125,7 @@ describe('datasets from IDX', () => {
     expect(features).toBe(6);
     expect(inputs[1]).toBe(1);
     expect(inputs[2]).toBeCloseTo(0.2, 6);
-    const labels = parseIdx(idx(0x08, [2], Uint8Array.from([3, 9])));
+    const labels = parseIdx(idxFile(0x08, [2], Uint8Array.from([3, 9])));
     expect(Array.from(labelsToTargets(labels, 2, 10))).toEqual([3, 9]);
     expect(() => labelsToTargets(labels, 3, 10)).toThrow(/2 labels for 3 examples/);
     expect(() => labelsToTargets(labels, 2, 5)).toThrow(/label 1 is 9, expected 0..4/);

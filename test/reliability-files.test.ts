@@ -15,6 +15,7 @@ import { mnistDataDir } from '../src/data/mnist.js';
 import { Network } from '../src/network/network.js';
 import { HEADER_BYTES, TABLE_ENTRY_BYTES } from '../src/network/model-file.js';
 import { longTests, sanitized } from './helpers/child.js';
+import { idxFile } from './helpers/idx-file.js';
 import { randomFloats, rng } from './helpers/random.js';
 
 /** RSS may not grow by more than this while hostile files are parsed. */
@@ -211,13 +212,7 @@ describe('IDX files', () => {
   });
 
   it('rejects declared sizes far beyond the file and products overflowing 32 and 64 bits', () => {
-    const header = (type: number, dims: number[]) => {
-      const b = Buffer.alloc(4 + 4 * dims.length + 64);
-      b[2] = type;
-      b[3] = dims.length;
-      dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-      return b;
-    };
+    const header = (type: number, dims: number[]) => idxFile(type, dims, new Uint8Array(64));
     const cases: Array<[number, number[]]> = [
       [0x08, [0xffffffff]], [0x08, [0x10000, 0x10000]], [0x08, [0xffffffff, 0xffffffff, 0xffffffff]],
       [0x0e, [2 ** 28, 2]], [0x0d, [60000, 28, 28]], [0x08, [0, 5]],

@@ -50,7 +50,7 @@ inline bool float_bins_exact(const MomentBlockArgs& a) {
 constexpr int kBinRows = 32;
 
 template <int kLanes>
-inline void count_buffered(uint64_t* h, int bins, const int32_t* idx, const uint32_t* skip, int rows) {
+inline void count_buffered(uint64_t* h, const int32_t* idx, const uint32_t* skip, int rows) {
   for (int r = 0; r < rows; ++r, idx += kLanes) {
     if (skip[r] == 0) {
       for (int i = 0; i < kLanes; ++i) h[idx[i]] += 1;
@@ -121,12 +121,12 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
       int32_t* out = binIdx + buffered * kLanes;
       binSkip[buffered] = (floatBins ? V::bin_indices_f(x, a, base, out) : V::bin_indices(x0, x1, a, base, out)) | pastWidth;
       if (++buffered == kBinRows) {
-        count_buffered<kLanes>(hist, a.bins, binIdx, binSkip, buffered);
+        count_buffered<kLanes>(hist, binIdx, binSkip, buffered);
         buffered = 0;
       }
     }
   }
-  if (kHist) count_buffered<kLanes>(hist, a.bins, binIdx, binSkip, buffered);
+  if (kHist) count_buffered<kLanes>(hist, binIdx, binSkip, buffered);
   D lo0 = V::dzero(), lo1 = lo0, l1m0 = lo0, l1m1 = lo0;
   typename V::M allOk = V::all_lanes();
   if (kLogits) {

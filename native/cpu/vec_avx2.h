@@ -32,15 +32,15 @@ struct Avx2 {
   static F min(F a, F b) { return _mm256_min_ps(a, b); }
   static F max(F a, F b) { return _mm256_max_ps(a, b); }
   static F abs(F a) { return _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
-  // 2^n from t = n + 1.5·2^23: the low bits of t hold n, the magic's own bits shift out.
-  static F pow2_from_magic(F t) {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127)), 23));
+  // p·2^n for integral n, t = n + 1.5·2^23: the low bits of t hold n, the magic's own bits shift out
+  // (right for −126 <= n <= 127, the range exp_neg_v is used in).
+  static F scale_pow2(F p, F, F t) {
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127)), 23)));
   }
+  // max of the bits as signed integers: for non-negative floats their order, NaN above +inf.
+  static F max_bits(F a, F b) { return _mm256_castsi256_ps(_mm256_max_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))); }
   static M le(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
-  static M mask_and(M a, M b) { return _mm256_and_ps(a, b); }
-  static M all_lanes() { return _mm256_castsi256_ps(_mm256_set1_epi32(-1)); }
   static uint32_t lane_bits(M m) { return static_cast<uint32_t>(_mm256_movemask_ps(m)); }
-  static F keep(M m, F v) { return _mm256_and_ps(m, v); }
   static F select(M m, F a, F b) { return _mm256_blendv_ps(b, a, m); }  // m ? a : b
   static F loadu(const float* p) { return _mm256_loadu_ps(p); }
   static void storeu(float* p, F v) { _mm256_storeu_ps(p, v); }

@@ -36,14 +36,13 @@ struct Avx512 {
   static F min(F a, F b) { return _mm512_min_ps(a, b); }
   static F max(F a, F b) { return _mm512_max_ps(a, b); }
   static F abs(F a) { return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffffff))); }
-  static F pow2_from_magic(F t) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(127)), 23));
-  }
+  // p·2^n for integral n (t = n + 1.5·2^23 unused: vscalefps takes n itself, and is one step
+  // where building 2^n from t's bits and multiplying is three).
+  static F scale_pow2(F p, F n, F) { return _mm512_scalef_ps(p, n); }
+  // max of the bits as signed integers: for non-negative floats their order, NaN above +inf.
+  static F max_bits(F a, F b) { return _mm512_castsi512_ps(_mm512_max_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
   static M le(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
-  static M mask_and(M a, M b) { return static_cast<M>(a & b); }
-  static M all_lanes() { return static_cast<M>(0xffff); }
   static uint32_t lane_bits(M m) { return m; }
-  static F keep(M m, F v) { return _mm512_maskz_mov_ps(m, v); }
   static F select(M m, F a, F b) { return _mm512_mask_blend_ps(m, b, a); }  // m ? a : b
   static F loadu(const float* p) { return _mm512_loadu_ps(p); }
   static void storeu(float* p, F v) { _mm512_storeu_ps(p, v); }

@@ -22,7 +22,7 @@ inline typename V::F exp_neg_v(typename V::F a) {
   p = V::fmadd(p, r, V::set1(1.6666665459e-1f));
   p = V::fmadd(p, r, V::set1(5.0000001201e-1f));
   p = V::add(V::fmadd(p, V::mul(r, r), r), V::set1(1.0f));
-  return V::mul(p, V::pow2_from_magic(t));
+  return V::scale_pow2(p, n, t);
 }
 
 // log1p_small (moments_kernel.h) per lane: 2·atanh(s) = s·(2 + t·P(t)), s = u / (2 + u), t = s².

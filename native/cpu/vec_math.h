@@ -21,21 +21,19 @@ inline typename V::F exp_neg_v(typename V::F a) {
   p = V::fmadd(p, r, V::set1(4.1665795894e-2f));
   p = V::fmadd(p, r, V::set1(1.6666665459e-1f));
   p = V::fmadd(p, r, V::set1(5.0000001201e-1f));
-  p = V::add(V::fmadd(p, V::mul(r, r), r), V::set1(1.0f));
+  p = V::fmadd(V::fmadd(p, r, V::set1(1.0f)), r, V::set1(1.0f));
   return V::scale_pow2(p, n, t);
 }
 
-// log1p_small (moments_kernel.h) per lane: 2·atanh(s) = s·(2 + t·P(t)), s = u / (2 + u), t = s².
+// log1p_small (moments_kernel.h) per lane: 2·atanh(s) = s·(2 + t·g(t)), s = u / (2 + u), t = s², g minimax.
 template <class V>
 inline typename V::F log1p_small_v(typename V::F u) {
   using F = typename V::F;
   const F s = V::div(u, V::add(V::set1(2.0f), u));
   const F t = V::mul(s, s);
-  F p = V::fmadd(V::set1(2.0f / 13), t, V::set1(2.0f / 11));
-  p = V::fmadd(p, t, V::set1(2.0f / 9));
-  p = V::fmadd(p, t, V::set1(2.0f / 7));
-  p = V::fmadd(p, t, V::set1(2.0f / 5));
-  p = V::fmadd(p, t, V::set1(2.0f / 3));
+  F p = V::fmadd(V::set1(0.2802445888519287f), t, V::set1(0.27999141812324524f));
+  p = V::fmadd(p, t, V::set1(0.4002169966697693f));
+  p = V::fmadd(p, t, V::set1(0.6666641235351562f));
   return V::mul(s, V::fmadd(p, t, V::set1(2.0f)));
 }
 

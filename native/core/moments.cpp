@@ -25,7 +25,6 @@ void log_sigmoid_pair_portable(const float* z, int64_t n, double* logO, double* 
 
 namespace {
 
-constexpr int64_t kRowBlock = 256;  // rows per block: the block of one chunk stays in L2 for pass 2
 
 using BlockFn = void (*)(const cpu::MomentBlockArgs&);
 
@@ -111,8 +110,8 @@ void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, Bl
   a.sumLog1m = bLog1m;
   a.mn = s.mn + j0;
   a.mx = s.mx + j0;
-  for (int64_t r0 = 0; r0 < in.rows; r0 += kRowBlock) {
-    a.rows = std::min(kRowBlock, in.rows - r0);
+  for (int64_t r0 = 0; r0 < in.rows; r0 += cpu::kMomentBlockRows) {
+    a.rows = std::min(cpu::kMomentBlockRows, in.rows - r0);
     a.x = in.values + r0 * in.ld + j0;
     a.z = in.logits ? in.logits + r0 * in.ldLogit + j0 : nullptr;
     a.logO = in.logO ? in.logO + r0 * in.ld + j0 : nullptr;

@@ -44,22 +44,30 @@ inline bool float_bins_exact(const MomentBlockArgs& a) {
 }
 
 // Histogram counts are taken in two steps: pass 1a writes each row's counter indices to a small
-// buffer (vector code), and every kBinRows rows a scalar loop adds them up. Counting straight from the
+// buffer (vector code), and a scalar loop adds them up: every kBinRows rows, or in pass 1b (below). Counting straight from the
 // vector register needs either a store and an immediate reload of each index, which does not forward
 // and stalls, or a long chain of extractions; by the time the buffer is read its stores have landed.
 constexpr int kBinRows = 32;
 
 template <int kLanes>
-inline void count_buffered(uint64_t* h, const int32_t* idx, const uint32_t* skip, int rows) {
-  for (int r = 0; r < rows; ++r, idx += kLanes) {
-    if (skip[r] == 0) {
-      for (int i = 0; i < kLanes; ++i) h[idx[i]] += 1;
-    } else {  // NaN values (not counted) or lanes past a ragged group's width
-      for (int i = 0; i < kLanes; ++i)
-        if (!(skip[r] >> i & 1)) h[idx[i]] += 1;
-    }
+inline void count_row(uint64_t* h, const int32_t* idx, uint32_t skip) {
+  if (skip == 0) {
+    for (int i = 0; i < kLanes; ++i) h[idx[i]] += 1;
+  } else {  // NaN values (not counted) or lanes past a ragged group's width
+    for (int i = 0; i < kLanes; ++i)
+      if (!(skip >> i & 1)) h[idx[i]] += 1;
   }
 }
+
+template <int kLanes>
+inline void count_buffered(uint64_t* h, const int32_t* idx, const uint32_t* skip, int rows) {
+  for (int r = 0; r < rows; ++r, idx += kLanes) count_row<kLanes>(h, idx, skip[r]);
+}
+
+// With logits, a block's counts wait for the softplus walk (pass 1b): its floating-point work leaves
+// the load and store units idle, and counting one row per step there fills them (10% off the whole
+// kernel with the 64-bin histogram, against counting in pass 1a every kBinRows rows). Without logits
+// the walk after pass 1a is too light to hide them.
 
 // softplus(−z) and softplus(z), right in the lanes with |z| <= 80 and anything in the others (NaN
 // included). `largest` keeps each lane's largest |z| as an integer max of the bits, in which NaN sorts
@@ -111,8 +119,10 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   F mn = V::set1(INFINITY), mx = V::set1(-INFINITY);
   const auto base = V::lane_base(a.bins);
   const bool floatBins = kHist && float_bins_exact(a);
-  alignas(64) int32_t binIdx[kBinRows * kLanes];
-  uint32_t binSkip[kBinRows];
+  constexpr int kBufferRows = kLogits ? static_cast<int>(kMomentBlockRows) : kBinRows;
+  constexpr bool defer = kLogits;
+  alignas(64) int32_t binIdx[kHist ? kBufferRows * kLanes : 1];
+  uint32_t binSkip[kHist ? kBufferRows : 1];
   const uint32_t pastWidth = width == kLanes ? 0u : ~((1u << width) - 1u);
   int buffered = 0;
   uint64_t* hist = kHist ? a.hist + j0 * a.bins : nullptr;
@@ -127,13 +137,13 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
     if (kHist) {
       int32_t* out = binIdx + buffered * kLanes;
       binSkip[buffered] = (floatBins ? V::bin_indices_f(x, a, base, out) : V::bin_indices(x0, x1, a, base, out)) | pastWidth;
-      if (++buffered == kBinRows) {
+      if (++buffered == kBinRows && !defer) {
         count_buffered<kLanes>(hist, binIdx, binSkip, buffered);
         buffered = 0;
       }
     }
   }
-  if (kHist) count_buffered<kLanes>(hist, binIdx, binSkip, buffered);
+  if (kHist && !defer) count_buffered<kLanes>(hist, binIdx, binSkip, buffered);
   D lo0 = V::dzero(), lo1 = lo0, l1m0 = lo0, l1m1 = lo0;
   F largest = V::set1(0.0f);
   if (kLogits) {
@@ -146,6 +156,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
       lo1 = V::dsub(lo1, V::hi(spNeg));
       l1m0 = V::dsub(l1m0, V::lo(spPos));
       l1m1 = V::dsub(l1m1, V::hi(spPos));
+      if (kHist && defer) count_row<kLanes>(hist, binIdx + r * kLanes, binSkip[r]);
     }
   }
   const D rows = V::dset1(static_cast<double>(a.rows));

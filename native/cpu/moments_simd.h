@@ -9,10 +9,11 @@
 namespace de {
 namespace cpu {
 
-constexpr int64_t kMomentChunk = 256;  // neurons per chunk (the scratch arrays are this long)
+constexpr int64_t kMomentChunk = 256;      // neurons per chunk (the scratch arrays are this long)
+constexpr int64_t kMomentBlockRows = 256;  // rows per block at most: a chunk's block stays in L2 for pass 2
 
 struct MomentBlockArgs {
-  int64_t rows = 0, n = 0;                  // rows of the block, neurons of the chunk (n <= kMomentChunk)
+  int64_t rows = 0, n = 0;                  // rows of the block (<= kMomentBlockRows), neurons of the chunk (<= kMomentChunk)
   const float* x = nullptr;                 // values, row r at x + r * ldx
   int64_t ldx = 0;
   const float* z = nullptr;                 // logits (O = σ(z)) or null, row r at z + r * ldz

@@ -34,17 +34,20 @@ export function timeAsync(fn, { minTime = 1, maxTime = 10 } = {}) {
  * Calls the functions in turn (a, b, a, b, ...) for about `seconds`, timing each call; returns, per
  * function, the best and the median seconds per call. On a shared machine the load of the moment
  * falls on both alike, so their ratio is fairer than that of two runs minutes apart, and the best
- * call is the one nobody interrupted.
+ * call is the one nobody interrupted. `repeats[i]` calls function i that many times back to back in
+ * each turn (each call timed on its own).
  */
-export function interleaved(fns, { seconds = 2, minCalls = 5 } = {}) {
+export function interleaved(fns, { seconds = 2, minCalls = 5, repeats = fns.map(() => 1) } = {}) {
   const times = fns.map(() => []);
   for (const f of fns) f(); // warm caches, packing buffers and pool threads
   const start = process.hrtime.bigint();
   for (;;) {
     fns.forEach((f, i) => {
-      const t0 = process.hrtime.bigint();
-      f();
-      times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);
+      for (let r = 0; r < repeats[i]; r++) {
+        const t0 = process.hrtime.bigint();
+        f();
+        times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);
+      }
     });
     if (times[0].length >= minCalls && Number(process.hrtime.bigint() - start) / 1e9 >= seconds) break;
   }

@@ -43,10 +43,11 @@ inline bool float_bins_exact(const MomentBlockArgs& a) {
   return a.lo == 0.0 && std::frexp(a.binScale, &e) == 0.5 && e > -100 && e < 100;
 }
 
-// Histogram counts are taken in two steps: pass 1a writes each row's counter indices to a small
-// buffer (vector code), and a scalar loop adds them up: every kBinRows rows, or in pass 1b (below). Counting straight from the
-// vector register needs either a store and an immediate reload of each index, which does not forward
-// and stalls, or a long chain of extractions; by the time the buffer is read its stores have landed.
+// Histogram counts are taken in two steps: pass 1a writes each row's counter indices to a buffer
+// (vector code), and a scalar loop adds them up, every kBinRows rows or, with logits, during pass 1b.
+// Counting straight from the vector register needs either a store and an immediate reload of each
+// index, which does not forward and stalls, or a long chain of extractions; by the time the buffer
+// is read its stores have landed.
 constexpr int kBinRows = 32;
 
 template <int kLanes>
@@ -63,11 +64,6 @@ template <int kLanes>
 inline void count_buffered(uint64_t* h, const int32_t* idx, const uint32_t* skip, int rows) {
   for (int r = 0; r < rows; ++r, idx += kLanes) count_row<kLanes>(h, idx, skip[r]);
 }
-
-// With logits, a block's counts wait for the softplus walk (pass 1b): its floating-point work leaves
-// the load and store units idle, and counting one row per step there fills them (10% off the whole
-// kernel with the 64-bin histogram, against counting in pass 1a every kBinRows rows). Without logits
-// the walk after pass 1a is too light to hide them.
 
 // softplus(−z) and softplus(z), right in the lanes with |z| <= 80 and anything in the others (NaN
 // included). `largest` keeps each lane's largest |z| as an integer max of the bits, in which NaN sorts
@@ -119,8 +115,11 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   F mn = V::set1(INFINITY), mx = V::set1(-INFINITY);
   const auto base = V::lane_base(a.bins);
   const bool floatBins = kHist && float_bins_exact(a);
-  constexpr int kBufferRows = kLogits ? static_cast<int>(kMomentBlockRows) : kBinRows;
+  // With logits, the whole block's counts wait for the softplus walk (pass 1b): its floating-point
+  // work leaves the load and store units idle, and counting one row per step there fills them (10%
+  // off the kernel with the 64-bin histogram). Without logits no walk is heavy enough to hide them.
   constexpr bool defer = kLogits;
+  constexpr int kBufferRows = defer ? static_cast<int>(kMomentBlockRows) : kBinRows;
   alignas(64) int32_t binIdx[kHist ? kBufferRows * kLanes : 1];
   uint32_t binSkip[kHist ? kBufferRows : 1];
   const uint32_t pastWidth = width == kLanes ? 0u : ~((1u << width) - 1u);

@@ -35,7 +35,8 @@ struct Avx2 {
   // p·2^n for integral n, t = n + 1.5·2^23: the low bits of t hold n, the magic's own bits shift out
   // (right for −126 <= n <= 127, the range exp_neg_v is used in).
   static F scale_pow2(F p, F, F t) {
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127)), 23)));
+    const __m256i biased = _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127));
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23)));
   }
   // max of the bits as signed integers: for non-negative floats their order, NaN above +inf.
   static F max_bits(F a, F b) { return _mm256_castsi256_ps(_mm256_max_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))); }

@@ -114,6 +114,9 @@ void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, Bl
     a.rows = std::min(cpu::kMomentBlockRows, in.rows - r0);
     a.x = in.values + r0 * in.ld + j0;
     a.z = in.logits ? in.logits + r0 * in.ldLogit + j0 : nullptr;
+    const bool more = r0 + a.rows < in.rows;
+    a.nextX = more ? a.x + a.rows * in.ld : nullptr;
+    a.nextZ = more && a.z ? a.z + a.rows * in.ldLogit : nullptr;
     a.logO = in.logO ? in.logO + r0 * in.ld + j0 : nullptr;
     a.log1mO = in.log1mO ? in.log1mO + r0 * in.ld + j0 : nullptr;
     kernel(a);

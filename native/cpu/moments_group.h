@@ -105,8 +105,12 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   const float* zp = kLogits ? a.z + j0 : nullptr;
   // The groups walk the block column-wise; fetch the lines 128 bytes ahead (the groups after next)
   // into L2 now, so that the strided walk does not wait on memory (a no-op once they are there).
+  // Past the chunk's last groups, those lines are the first groups of the block this thread runs
+  // next (same neurons, later rows), which would otherwise start cold (8-12% of a 1,000-row add).
   constexpr int kAhead = 32;
-  const bool prefetchAhead = j0 + kAhead < a.n;
+  const bool inChunk = j0 + kAhead < a.n;
+  const float* aheadX = inChunk ? xp + kAhead : a.nextX ? a.nextX + (j0 + kAhead - a.n) : nullptr;
+  const float* aheadZ = !kLogits ? nullptr : inChunk ? zp + kAhead : a.nextZ ? a.nextZ + (j0 + kAhead - a.n) : nullptr;
 
   // Pass 1a: Σx, min, max, histogram; pass 1b: Σ log σ(z), Σ log σ(−z). Two walks down the rows
   // rather than one: together their sums and temporaries outnumber the 16 AVX2 registers, and the
@@ -126,7 +130,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   int buffered = 0;
   uint64_t* hist = kHist ? a.hist + j0 * a.bins : nullptr;
   for (int64_t r = 0; r < a.rows; ++r) {
-    if (prefetchAhead) _mm_prefetch(reinterpret_cast<const char*>(xp + r * a.ldx + kAhead), _MM_HINT_T1);
+    if (aheadX) _mm_prefetch(reinterpret_cast<const char*>(aheadX + r * a.ldx), _MM_HINT_T1);
     const F x = V::load(xp + r * a.ldx, width);
     const D x0 = V::lo(x), x1 = V::hi(x);
     s0 = V::dadd(s0, x0);
@@ -147,7 +151,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   F largest = V::set1(0.0f);
   if (kLogits) {
     for (int64_t r = 0; r < a.rows; ++r) {
-      if (prefetchAhead) _mm_prefetch(reinterpret_cast<const char*>(zp + r * a.ldz + kAhead), _MM_HINT_T1);
+      if (aheadZ) _mm_prefetch(reinterpret_cast<const char*>(aheadZ + r * a.ldz), _MM_HINT_T1);
       F spNeg, spPos;
       softplus_pair_v<V>(V::load(zp + r * a.ldz, width), &spNeg, &spPos, &largest);
       // log σ(z) = −softplus(−z); log(1 − σ(z)) = −softplus(z). Accumulated in double, in row order.

@@ -18,6 +18,8 @@ struct MomentBlockArgs {
   int64_t ldx = 0;
   const float* z = nullptr;                 // logits (O = σ(z)) or null, row r at z + r * ldz
   int64_t ldz = 0;
+  const float* nextX = nullptr;             // the block run next on this thread (same neurons), or
+  const float* nextZ = nullptr;             // null: its first lines are prefetched (hints only)
   const float* logO = nullptr;              // explicit log O, or null (used when z is null); ld = ldx
   const float* log1mO = nullptr;            // explicit log(1 − O), or null; ld = ldx
   bool logs = true;                         // false: no log sums at all (sumLog / sumLog1m left 0)

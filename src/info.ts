@@ -18,7 +18,11 @@ export interface BackendStatus {
 }
 
 export interface Info {
-  /** The CPU micro-kernel chosen at load by cpuid (override with DE_CPU_KERNEL=ref|avx2): 'avx2-fma' or 'reference'. */
+  /**
+   * The CPU micro-kernel of the products, chosen at load by cpuid (override with
+   * DE_CPU_KERNEL=ref|avx2|avx512): 'avx512', 'avx2-fma' or 'reference'. The two vector kernels
+   * give bit-identical products.
+   */
   cpuKernel: string;
   /**
    * The moment accumulator's block kernel, chosen by cpuid: 'avx512' (16 neurons per step, where the

@@ -6,7 +6,7 @@
 namespace de {
 
 struct BackendInfo {
-  std::string cpuKernel;  // "avx2-fma" or "reference"
+  std::string cpuKernel;  // "avx512", "avx2-fma" or "reference"
   std::string momentsKernel;  // "avx512", "avx2" or "portable" (the moment accumulator's block kernel)
   int threads = 1;        // the default pool size (cores available)
   bool cudaBuilt = false;   // libde_cuda.so was found and offers this API version

@@ -1,6 +1,7 @@
-// Run-time choice of the CPU kernel: cpuid says whether the CPU has AVX2 and FMA, and XGETBV whether
-// the OS saves the YMM registers (without it AVX instructions fault even on a capable CPU).
-// DE_CPU_KERNEL=ref|avx2 overrides the choice (a request the machine cannot honour is ignored).
+// Run-time choice of the CPU kernel: cpuid says whether the CPU has AVX2 and FMA (and AVX-512F), and
+// XGETBV whether the OS saves the YMM (and ZMM) registers: without it those instructions fault even
+// on a capable CPU. The widest kernel the machine runs is chosen; DE_CPU_KERNEL=ref|avx2|avx512
+// overrides the choice (a request the machine cannot honour is ignored).
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -43,10 +44,21 @@ bool detect_avx512f() { return false; }
 
 bool is_ref_name(const char* s) { return !std::strcmp(s, "ref") || !std::strcmp(s, "reference"); }
 bool is_avx2_name(const char* s) { return !std::strcmp(s, "avx2") || !std::strcmp(s, "avx2-fma"); }
+bool is_avx512_name(const char* s) { return !std::strcmp(s, "avx512"); }
+
+// The kernel a name asks for, or null when this machine or build cannot run it.
+const CpuKernel* kernel_named(const char* s) {
+  if (is_ref_name(s)) return &kernel_reference();
+  if (is_avx2_name(s)) return cpu_has_avx2_fma() ? kernel_avx2() : nullptr;
+  if (is_avx512_name(s)) return cpu_has_avx512f() ? kernel_avx512() : nullptr;
+  return nullptr;
+}
 
 const CpuKernel* automatic_kernel() {
   const char* env = std::getenv("DE_CPU_KERNEL");
-  if (env && is_ref_name(env)) return &kernel_reference();
+  if (env && *env)
+    if (const CpuKernel* k = kernel_named(env)) return k;
+  if (cpu_has_avx512f() && kernel_avx512()) return kernel_avx512();
   if (cpu_has_avx2_fma() && kernel_avx2()) return kernel_avx2();
   return &kernel_reference();
 }
@@ -77,10 +89,7 @@ const CpuKernel& active_cpu_kernel() { return *active_slot().load(std::memory_or
 const char* cpu_kernel_name() { return active_cpu_kernel().name; }
 
 bool set_cpu_kernel_for_testing(const char* name) {
-  const CpuKernel* k = nullptr;
-  if (!name || !*name) k = automatic_kernel();
-  else if (is_ref_name(name)) k = &kernel_reference();
-  else if (is_avx2_name(name) && cpu_has_avx2_fma()) k = kernel_avx2();
+  const CpuKernel* k = !name || !*name ? automatic_kernel() : kernel_named(name);
   if (!k) return false;
   active_slot().store(k, std::memory_order_release);
   return true;

@@ -15,7 +15,12 @@ namespace cpu_avx2 {
 void micro_6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate);
 void pack_a(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst);  // R = 6
 void pack_b(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst);  // R = 16
+void pack_b32(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst);  // R = 32
 }  // namespace cpu_avx2
+namespace cpu_avx512 {
+// kernel_avx512.cpp: the 6×32 micro-kernel, or null where the compiler could not build it.
+extern const MicroKernelFn micro_6x32;
+}  // namespace cpu_avx512
 #endif
 
 }  // namespace de

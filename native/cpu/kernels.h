@@ -1,8 +1,8 @@
 // The CPU micro-kernels behind the packed masked GEMM (native/core/gemm.cpp), chosen once at load by
-// cpuid (DE_CPU_KERNEL=ref|avx2 overrides), and the native FMA peak loop the benchmarks compare with.
+// cpuid (DE_CPU_KERNEL=ref|avx2|avx512 overrides), and the native FMA peak loop the benchmarks compare with.
 // A kernel is: a register-blocked micro-kernel on packed panels, the two packing routines that apply
 // the dropout masks and the weight scale while they copy, and its cache block sizes (one table, in
-// kernel_table.cpp). ISA flags are set only on the kernel's own file (sources.json "cpu_avx2").
+// kernel_table.cpp). ISA flags are set only on the kernel's own file (sources.json "cpu_avx2", "cpu_avx512").
 #pragma once
 #include <cstdint>
 
@@ -33,7 +33,7 @@ using MicroKernelFn = void (*)(int64_t k, const float* a, const float* b, float*
                                bool accumulate);
 
 struct CpuKernel {
-  const char* name;   // "avx2-fma" or "reference"
+  const char* name;   // "avx512", "avx2-fma" or "reference"
   int mr, nr;         // register tile
   int mc, kc, nc;     // cache blocks: A block mc×kc (L2), B panel kc×nc (L3), B micro-panel kc×nr (L1)
   MicroKernelFn micro;
@@ -52,13 +52,15 @@ bool cpu_has_avx512f();         // … and AVX-512F (the moment kernel's 16-lane
 bool cpu_use_avx2();
 bool cpu_use_avx512f();
 
-// Test hook: "ref"/"reference" or "avx2"/"avx2-fma" forces that kernel, "" or nullptr returns to
+// Test hook: "ref"/"reference", "avx2"/"avx2-fma" or "avx512" forces that kernel, "" or nullptr returns to
 // the automatic choice. Returns false (and changes nothing) when the kernel cannot run here.
 bool set_cpu_kernel_for_testing(const char* name);
 
-// The per-ISA table (kernel_table.cpp). kernel_avx2() is null where it is not compiled in.
+// The per-ISA table (kernel_table.cpp). kernel_avx2() and kernel_avx512() are null where they are
+// not compiled in.
 const CpuKernel& kernel_reference();
 const CpuKernel* kernel_avx2();
+const CpuKernel* kernel_avx512();
 
 // fp32 FMA peak of this machine in GFLOP/s: `threads` threads each running independent FMA chains
 // held in registers for about `seconds`. Uses AVX2+FMA when the CPU has it, else a portable loop.

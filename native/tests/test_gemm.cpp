@@ -1,6 +1,7 @@
 // The packed masked GEMM against the float64 reference: every trans/mask/scale/bias/beta combination,
 // edge shapes, both CPU kernels, bit-identity across thread counts, and argument errors.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -27,6 +28,7 @@ struct KernelScope {
 std::vector<const char*> kernels_here() {
   std::vector<const char*> k{"ref"};
   if (de::cpu_has_avx2_fma() && de::kernel_avx2()) k.push_back("avx2");
+  if (de::cpu_has_avx512f() && de::kernel_avx512()) k.push_back("avx512");
   return k;
 }
 
@@ -296,6 +298,42 @@ TEST(gemm_shared_packing_is_bit_identical) {
   }
 }
 
+// The AVX-512 6×32 kernel forms every element's sum as the AVX2 6×16 one does (the same FMA chain
+// over each kc block, the same blocks, the same add into C), so a machine with AVX-512 computes the
+// very bits a machine without it does: every flag, both transposes, ragged edges (n <= 16 takes the
+// half-width path), 1 and 2 threads.
+TEST(gemm_avx512_and_avx2_products_are_bit_identical) {
+  if (!de::cpu_has_avx512f() || !de::kernel_avx512()) SKIP("no AVX-512F kernel on this machine");
+  de::ThreadPool pool(2);
+  struct Shape {
+    int64_t M, N, K;
+  };
+  const Shape shapes[] = {{100, 1200, 784}, {13, 47, 300}, {7, 16, 601}, {61, 1023, 77}, {300, 33, 529}, {1, 1, 5}};
+  uint32_t seed = 1300;
+  for (const Shape& s : shapes) {
+    for (int t = 0; t < 4; ++t) {
+      const Trans ta = (t & 1) ? Trans::Yes : Trans::No, tb = (t & 2) ? Trans::Yes : Trans::No;
+      for (int bits : {0, 63, static_cast<int>(seed % 64)}) {
+        Problem p(s.M, s.N, s.K, ta, tb, options_from_bits(bits), seed++);
+        for (int threads : {1, 2}) {
+          std::vector<float> narrow = p.C0, wide = p.C0;
+          {
+            KernelScope k("avx2");
+            CHECK(de::masked_gemm(p.args(narrow.data()), &pool, threads).ok());
+          }
+          {
+            KernelScope k("avx512");
+            CHECK(k.ok);
+            CHECK(de::masked_gemm(p.args(wide.data()), &pool, threads).ok());
+          }
+          CHECK_MSG(std::memcmp(narrow.data(), wide.data(), narrow.size() * sizeof(float)) == 0,
+                    describe("avx512 vs avx2", p) << " threads=" << threads);
+        }
+      }
+    }
+  }
+}
+
 TEST(gemm_kernels_agree_within_tolerance) {
   if (kernels_here().size() < 2) SKIP("no AVX2+FMA on this machine");
   Options o;
@@ -317,7 +355,7 @@ TEST(gemm_kernels_agree_within_tolerance) {
 
 TEST(gemm_kernel_selection) {
   const std::string name = de::cpu_kernel_name();
-  CHECK(name == "avx2-fma" || name == "reference");
+  CHECK(name == "avx512" || name == "avx2-fma" || name == "reference");
   {
     KernelScope s("ref");
     CHECK(s.ok);
@@ -329,6 +367,18 @@ TEST(gemm_kernel_selection) {
     KernelScope s("avx2");
     CHECK(s.ok);
     CHECK(std::string(de::cpu_kernel_name()) == "avx2-fma");
+  }
+  {
+    KernelScope s("avx512");
+    CHECK(s.ok == (de::cpu_has_avx512f() && de::kernel_avx512() != nullptr));
+    if (s.ok) CHECK(std::string(de::cpu_kernel_name()) == "avx512");
+  }
+  // The automatic choice is the widest kernel this machine runs (unless DE_CPU_KERNEL says otherwise).
+  if (!std::getenv("DE_CPU_KERNEL")) {
+    const char* widest = de::cpu_has_avx512f() && de::kernel_avx512() ? "avx512"
+                         : de::cpu_has_avx2_fma() && de::kernel_avx2() ? "avx2-fma"
+                                                                        : "reference";
+    CHECK(name == widest);
   }
 }
 

@@ -6,9 +6,17 @@ import { fmt, interleaved, randomFloats, timeIt } from './util.mjs';
 
 export async function run({ log }) {
   const raw = native();
-  const out = { peak: {}, matmul: [], masks: {}, moments: {} };
-  for (const t of [1, 2]) out.peak[t] = raw.bench.fmaPeak(t, 0.5);
-  log(`fp32 FMA peak: 1 thread ${fmt(out.peak[1])} GFLOP/s, 2 threads ${fmt(out.peak[2])} GFLOP/s`);
+  const out = { peak: {}, peakSamples: { 1: [], 2: [] }, matmul: [], masks: {}, moments: {} };
+  // The peak is measured before and after the products, and the higher taken: a neighbour that held
+  // a vCPU through one 0.5 s window once made the 2-thread peak 16% low, and every product look
+  // better than it is by as much.
+  const measurePeak = () => {
+    for (const t of [1, 2]) {
+      out.peakSamples[t].push(raw.bench.fmaPeak(t, 0.5));
+      out.peak[t] = Math.max(...out.peakSamples[t]);
+    }
+  };
+  measurePeak();
   // OpenBLAS's worker threads spin for 2^28 cycles (~70 ms) after each call before they sleep; called
   // in turn with it, our next call found its second vCPU taken by that spin (our batch-100 median
   // fell to half of our median alone). 2^20 cycles (~0.3 ms) is about what our pool spins (200 µs).
@@ -21,7 +29,7 @@ export async function run({ log }) {
   if (openblas) log(`OpenBLAS: worker spin before sleeping 2^${userTimeout ?? 20} cycles (OPENBLAS_THREAD_TIMEOUT)`);
   if (!openblas) log('OpenBLAS: not installed (apt-get install libopenblas0) — peer ratio skipped');
 
-  log('\n                          |    mean (benchmark.js)     |     median call            |     best call\nshape (m × k→n)       thr |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS');
+  const table = '\n                          |    mean (benchmark.js)     |     median call            |     best call\nshape (m × k→n)       thr |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS';
   const cell = (gflops, peak, blas) => [fmt(gflops).padStart(8), `${fmt(100 * gflops / peak, 0)}%`.padStart(8),
     (blas ? `${fmt(gflops / blas, 2)}×` : '—').padStart(9)].join(' ');
   let layerFn = null;
@@ -41,17 +49,21 @@ export async function run({ log }) {
         const [oi, bi] = interleaved(openblas ? [oursFn, blasFn] : [oursFn], { seconds: m >= 10000 ? 4 : 2 });
         const best = { gflops: flop / oi.best / 1e9, openblasGflops: bi ? flop / bi.best / 1e9 : null };
         const median = { gflops: flop / oi.median / 1e9, openblasGflops: bi ? flop / bi.median / 1e9 : null };
-        for (const r of [best, median]) {
-          r.ofPeak = r.gflops / out.peak[threads];
-          r.vsOpenblas = r.openblasGflops ? r.gflops / r.openblasGflops : null;
-        }
-        const row = { m, k, n, threads, gflops, ofPeak: gflops / out.peak[threads], openblasGflops: blas,
-          vsOpenblas: blas ? gflops / blas : null, best, median };
-        out.matmul.push(row);
-        log(`${String(m).padStart(5)} × ${k}→${n}`.padEnd(21), String(threads).padStart(3), '|', cell(gflops, out.peak[threads], blas), '|',
-          cell(median.gflops, out.peak[threads], median.openblasGflops), '|', cell(best.gflops, out.peak[threads], best.openblasGflops));
+        for (const r of [best, median]) r.vsOpenblas = r.openblasGflops ? r.gflops / r.openblasGflops : null;
+        out.matmul.push({ m, k, n, threads, gflops, openblasGflops: blas, vsOpenblas: blas ? gflops / blas : null, best, median });
       }
     }
+  }
+  measurePeak();
+  log(`fp32 FMA peak: 1 thread ${fmt(out.peak[1])} GFLOP/s, 2 threads ${fmt(out.peak[2])} GFLOP/s (the higher of ` +
+    `${out.peakSamples[1].map((p) => fmt(p)).join(' / ')} and ${out.peakSamples[2].map((p) => fmt(p)).join(' / ')}, before / after the products)`);
+  log(table);
+  for (const row of out.matmul) {
+    const { m, k, n, threads, gflops, best, median } = row, peak = out.peak[threads];
+    row.ofPeak = gflops / peak;
+    for (const r of [best, median]) r.ofPeak = r.gflops / peak;
+    log(`${String(m).padStart(5)} × ${k}→${n}`.padEnd(21), String(threads).padStart(3), '|', cell(gflops, peak, row.openblasGflops), '|',
+      cell(median.gflops, peak, median.openblasGflops), '|', cell(best.gflops, peak, best.openblasGflops));
   }
   log('mean: benchmark.js mean of each measured alone; median / best: per call, ours and OpenBLAS called in turn (2 s, 4 s for m = 10000).');
 

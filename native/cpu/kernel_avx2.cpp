@@ -1,11 +1,10 @@
 // AVX2+FMA micro-kernel, 6×16 like BLIS haswell: 12 ymm accumulators (6 rows × 2×8 columns), per
 // step two loads of B and six broadcasts of A feed 12 FMAs, enough independent chains to cover the
-// FMA latency on two pipes (Zen 4: 4 cycles × 2); the tile itself is micro_tile.h's. Also the AVX2 packers: the transposing case
-// (row-major weights in the forward product) goes through 8×8 register transposes.
+// FMA latency on two pipes (Zen 4: 4 cycles × 2); the tile itself is micro_tile.h's. Also the AVX2
+// packers: the transposing case (row-major weights in the forward product) goes through 8×8 register
+// transposes.
 // Compiled with -mavx2 -mfma (sources.json "cpu_avx2"), chosen at run time by cpuid. Only intrinsics
 // and internal-linkage helpers here: no header inline function may get AVX2 code through this file.
-#include <algorithm>
-
 #include "cpu/kernel_impls.h"
 #include "cpu/pack_generic.h"
 
@@ -69,12 +68,13 @@ void pack_transposing(const PackSource& s, int64_t r0, int64_t rows, int64_t p0,
       for (int q = 0; q < 8; ++q) has[q] = q < lanes && g + q < h;
       // The rows packed next (this panel's next group of 8, or the next panel's first): one line of
       // each every 16 p (of their mask every 64), so they come in while this group is transposed.
-      // Rows are ld floats apart (4.8 KB at k = 1200): without this the packer waited on memory (weights
-      // from L3 at batch 100, examples from DRAM at 10,000 rows), e.g. packing A of the 10000 ×
+      // Rows are ld floats apart (4.8 KB at k = 1200): without this the packer waited on memory
+      // (weights from L3 at batch 100, examples from DRAM at 10,000 rows); packing A of the 10000 ×
       // 1200 product took 10–15 ms cold, 5.5–9.7 ms with it. One-process A/B: batch 100 × 1200→1200
       // on one thread 7–9% faster at the median call, the 10000-row product 1–2%.
       constexpr int kStep = R < 8 ? R : 8;
-      const int64_t next = row + kStep, ahead = std::max<int64_t>(0, std::min<int64_t>(kStep, r0 + rows - next));
+      const int64_t next = row + kStep, left = r0 + rows - next;  // no std::min here: see the top
+      const int64_t ahead = left < 0 ? 0 : left < kStep ? left : kStep;
       for (int64_t p = 0; p < k8; p += 8) {
         if ((p & 15) == 0)
           for (int64_t q = 0; q < ahead; ++q)

@@ -1,7 +1,7 @@
 // The machine's fp32 FMA peak, measured rather than looked up: each thread runs 12 independent
 // FMA chains held in registers (more than latency × pipes = 4 × 2 on Zen 4), so the loop is bound
 // by FMA throughput alone. The benchmarks print every GEMM rate as a ratio to this number.
-// The AVX2 and AVX-512 loops carry their ISA in a function attribute, not a file flag, and run only
+// The AVX2 and AVX-512 loops (fma_loop.h) are compiled in the kernel files of their ISA and run only
 // after cpuid said yes; elsewhere a portable loop measures what the baseline ISA can do. Where the
 // CPU has AVX-512F the chunks alternate between the two widths and the faster counts: on Zen 4 they
 // tie (its 512-bit FMAs are two 256-bit halves), on a CPU with two 512-bit FMA units the wide loop
@@ -13,53 +13,13 @@
 #include <thread>
 #include <vector>
 
-#include "cpu/kernels.h"
-
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define DE_FMA_PEAK_AVX2 1
-#endif
+#include "cpu/kernel_impls.h"
 
 namespace de {
 
 namespace {
 
 constexpr int kChains = 12;
-
-#if defined(DE_FMA_PEAK_AVX2)
-// Returns the flops done; the sums go to *sink so nothing is optimised away.
-__attribute__((target("avx2,fma"))) double fma_loop_avx2(int64_t iters, float seed, float* sink) {
-  const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1.0e-7f);
-  __m256 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm256_set1_ps(seed + static_cast<float>(j));
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 12
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm256_fmadd_ps(acc[j], b, c);
-  }
-  __m256 s = acc[0];
-  for (int j = 1; j < kChains; ++j) s = _mm256_add_ps(s, acc[j]);
-  alignas(32) float out[8];
-  _mm256_store_ps(out, s);
-  *sink = out[0] + out[7];
-  return static_cast<double>(iters) * kChains * 8 * 2;
-}
-
-__attribute__((target("avx512f"))) double fma_loop_avx512(int64_t iters, float seed, float* sink) {
-  const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1.0e-7f);
-  __m512 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(seed + static_cast<float>(j));
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 12
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], b, c);
-  }
-  __m512 s = acc[0];
-  for (int j = 1; j < kChains; ++j) s = _mm512_add_ps(s, acc[j]);
-  alignas(64) float out[16];
-  _mm512_store_ps(out, s);
-  *sink = out[0] + out[15];
-  return static_cast<double>(iters) * kChains * 16 * 2;
-}
-#endif
 
 double fma_loop_portable(int64_t iters, float seed, float* sink) {
   constexpr int kLanes = 4 * kChains;
@@ -75,9 +35,9 @@ double fma_loop_portable(int64_t iters, float seed, float* sink) {
 
 // wide: the AVX-512 loop (half the iterations, the same flops), where the CPU has it.
 double fma_chunk(int64_t iters, float seed, float* sink, bool wide) {
-#if defined(DE_FMA_PEAK_AVX2)
-  if (wide && cpu_has_avx512f()) return fma_loop_avx512(iters / 2, seed, sink);
-  if (cpu_has_avx2_fma()) return fma_loop_avx2(iters, seed, sink);
+#if defined(DE_HAVE_AVX2_KERNEL)
+  if (wide && cpu_has_avx512f() && cpu_avx512::fma_loop) return cpu_avx512::fma_loop(iters / 2, seed, sink);
+  if (cpu_has_avx2_fma()) return cpu_avx2::fma_loop(iters, seed, sink);
 #endif
   return fma_loop_portable(iters, seed, sink);
 }

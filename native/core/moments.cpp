@@ -25,7 +25,6 @@ void log_sigmoid_pair_portable(const float* z, int64_t n, double* logO, double* 
 
 namespace {
 
-
 using BlockFn = void (*)(const cpu::MomentBlockArgs&);
 
 struct MomentKernel {

@@ -3,7 +3,7 @@
 // the two give bit-identical products and a machine with AVX-512 trains exactly as one without).
 // Why a second kernel when Zen 4's 512-bit FMAs do no more flops than its 256-bit ones: half the
 // instructions per flop. The 6×16 loop issues 20 instructions per 6 FMA cycles, this one 20 per 12;
-// in one-process A/B runs on this 2-vCPU Zen 4 the 10000×1200→1200 product on 2 threads ran 3–5%
+// in one-process A/B runs on this 2-vCPU Zen 4 the 10000×1200→1200 product on 2 threads ran 2–5%
 // faster at the median call (the same at the best call): it loses less to the machine's neighbours.
 // The packers are the AVX2 ones (A: R = 6; B: R = 32, a multiple of 8): packing is a small part of
 // the time and a CPU with AVX-512F has AVX2.

@@ -12,8 +12,7 @@
 // load(p, width) (lanes past width read as 0), set1, add, sub, mul, div, fmadd (a·b + c),
 // fnmadd (c − a·b), fnmsub (−a·b − c), min, max (x86 semantics: the second operand when either is
 // NaN), abs, scale_pow2 (p·2^n, given n and t = n + 1.5·2^23), max_bits (max as signed integers),
-// le (ordered a <= b), lane_bits, lo / hi (the two halves of
-// F widened to D), dzero, dset1, dadd, dsub, dmul, ddiv, dfmadd, store (kLanes floats, aligned),
+// le (ordered a <= b), lane_bits, lo / hi (the two halves of F widened to D), dzero, dset1, dadd, dsub, dmul, ddiv, dfmadd, store (kLanes floats, aligned),
 // dstore (kLanes / 2 doubles, aligned), lane_base(bins) and bin_indices(x0, x1, a, base, out), which
 // writes lane·bins + bin for each lane to out and returns the bits of the NaN lanes, and
 // bin_indices_f(x, a, base, out), the same from the floats when float_bins_exact(a) holds.
@@ -138,9 +137,12 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   // kernel at its best call; huge pages, where the prefetchers do run ahead, gave 10–16%.
   constexpr int64_t kRowsAhead = 4;
   const int64_t aheadRows = a.rows - kRowsAhead;
+  auto rowAhead = [aheadRows](const float* col, int64_t ld, int64_t r) {
+    if (r < aheadRows) _mm_prefetch(reinterpret_cast<const char*>(col + (r + kRowsAhead) * ld), _MM_HINT_T0);
+  };
   for (int64_t r = 0; r < a.rows; ++r) {
     if (aheadX) _mm_prefetch(reinterpret_cast<const char*>(aheadX + r * a.ldx), _MM_HINT_T1);
-    if (r < aheadRows) _mm_prefetch(reinterpret_cast<const char*>(xp + (r + kRowsAhead) * a.ldx), _MM_HINT_T0);
+    rowAhead(xp, a.ldx, r);
     const F x = V::load(xp + r * a.ldx, width);
     const D x0 = V::lo(x), x1 = V::hi(x);
     s0 = V::dadd(s0, x0);
@@ -162,7 +164,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   if (kLogits) {
     for (int64_t r = 0; r < a.rows; ++r) {
       if (aheadZ) _mm_prefetch(reinterpret_cast<const char*>(aheadZ + r * a.ldz), _MM_HINT_T1);
-      if (r < aheadRows) _mm_prefetch(reinterpret_cast<const char*>(zp + (r + kRowsAhead) * a.ldz), _MM_HINT_T0);
+      rowAhead(zp, a.ldz, r);
       F spNeg, spPos;
       softplus_pair_v<V>(V::load(zp + r * a.ldz, width), &spNeg, &spPos, &largest);
       // log σ(z) = −softplus(−z); log(1 − σ(z)) = −softplus(z). Accumulated in double, in row order.
@@ -211,7 +213,7 @@ void group_kernel(const MomentBlockArgs& a, int64_t j0, int width) {
   // Pass 2: central sums about the block mean (two-pass within the block: no cancellation).
   D m20 = V::dzero(), m21 = m20, m30 = m20, m31 = m20;
   for (int64_t r = 0; r < a.rows; ++r) {
-    if (r < aheadRows) _mm_prefetch(reinterpret_cast<const char*>(xp + (r + kRowsAhead) * a.ldx), _MM_HINT_T0);
+    rowAhead(xp, a.ldx, r);
     const F x = V::load(xp + r * a.ldx, width);
     const D d0 = V::dsub(V::lo(x), mean0), d1 = V::dsub(V::hi(x), mean1);
     const D q0 = V::dmul(d0, d0), q1 = V::dmul(d1, d1);

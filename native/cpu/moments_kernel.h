@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "cpu/exp_log1p_coeffs.h"
 #include "cpu/moments_simd.h"
 
 namespace de {
@@ -53,14 +54,13 @@ inline void histogram_bins(const float* x, int64_t n, double lo, double scale, i
 // accuracy; exponent by integer arithmetic); about 1 ulp.
 inline float exp_neg(float a) {
   const float x = -a;
-  const float magic = 12582912.0f;  // 1.5·2^23: x·log2(e) + magic rounds to an integer in the low bits
-  const float t = x * 1.44269504088896341f + magic;
-  const float n = t - magic;
-  const int32_t ni = static_cast<int32_t>(f32_bits(t) - f32_bits(magic));  // n in [−116, 0]
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  const float p = ((((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r + 4.1665795894e-2f) * r +
-                     1.6666665459e-1f) * r + 5.0000001201e-1f) * r + 1.0f) * r + 1.0f;
+  const float t = x * kLog2e + kExpMagic;  // n + magic: n rounded into the low bits
+  const float n = t - kExpMagic;
+  const int32_t ni = static_cast<int32_t>(f32_bits(t) - f32_bits(kExpMagic));  // n in [−116, 0]
+  float r = x - n * kLn2Hi;
+  r = r - n * kLn2Lo;
+  const float p = ((((((kExpP[0] * r + kExpP[1]) * r + kExpP[2]) * r + kExpP[3]) * r + kExpP[4]) * r + kExpP[5]) * r + 1.0f) * r +
+                  1.0f;
   return p * f32_from_bits(static_cast<uint32_t>(ni + 127) << 23);  // normal for x >= −80
 }
 
@@ -73,7 +73,7 @@ inline float exp_neg(float a) {
 inline float log1p_small(float u) {
   const float s = u / (2.0f + u);
   const float t = s * s;
-  const float g = ((0.2802445888519287f * t + 0.27999141812324524f) * t + 0.4002169966697693f) * t + 0.6666641235351562f;
+  const float g = ((kLog1pG[0] * t + kLog1pG[1]) * t + kLog1pG[2]) * t + kLog1pG[3];
   return s * (g * t + 2.0f);
 }
 

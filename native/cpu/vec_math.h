@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu/exp_log1p_coeffs.h"
+
 namespace de {
 namespace cpu {
 namespace {
@@ -11,16 +13,14 @@ namespace {
 template <class V>
 inline typename V::F exp_neg_v(typename V::F a) {
   using F = typename V::F;
-  const F magic = V::set1(12582912.0f);
-  const F t = V::fnmadd(a, V::set1(1.44269504088896341f), magic);  // n + magic
+  const F magic = V::set1(kExpMagic);
+  const F t = V::fnmadd(a, V::set1(kLog2e), magic);  // n + magic
   const F n = V::sub(t, magic);
-  F r = V::fnmsub(n, V::set1(0.693359375f), a);  // −a − n·ln2 (two parts)
-  r = V::fnmadd(n, V::set1(-2.12194440e-4f), r);
-  F p = V::fmadd(V::set1(1.9875691500e-4f), r, V::set1(1.3981999507e-3f));
-  p = V::fmadd(p, r, V::set1(8.3334519073e-3f));
-  p = V::fmadd(p, r, V::set1(4.1665795894e-2f));
-  p = V::fmadd(p, r, V::set1(1.6666665459e-1f));
-  p = V::fmadd(p, r, V::set1(5.0000001201e-1f));
+  F r = V::fnmsub(n, V::set1(kLn2Hi), a);  // −a − n·ln2 (two parts)
+  r = V::fnmadd(n, V::set1(kLn2Lo), r);
+  F p = V::fmadd(V::set1(kExpP[0]), r, V::set1(kExpP[1]));
+#pragma GCC unroll 4
+  for (int i = 2; i < 6; ++i) p = V::fmadd(p, r, V::set1(kExpP[i]));
   p = V::fmadd(V::fmadd(p, r, V::set1(1.0f)), r, V::set1(1.0f));
   return V::scale_pow2(p, n, t);
 }
@@ -31,9 +31,9 @@ inline typename V::F log1p_small_v(typename V::F u) {
   using F = typename V::F;
   const F s = V::div(u, V::add(V::set1(2.0f), u));
   const F t = V::mul(s, s);
-  F p = V::fmadd(V::set1(0.2802445888519287f), t, V::set1(0.27999141812324524f));
-  p = V::fmadd(p, t, V::set1(0.4002169966697693f));
-  p = V::fmadd(p, t, V::set1(0.6666641235351562f));
+  F p = V::fmadd(V::set1(kLog1pG[0]), t, V::set1(kLog1pG[1]));
+#pragma GCC unroll 2
+  for (int i = 2; i < 4; ++i) p = V::fmadd(p, t, V::set1(kLog1pG[i]));
   return V::mul(s, V::fmadd(p, t, V::set1(2.0f)));
 }
 

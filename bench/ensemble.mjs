@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Ensemble statistics benchmark (issue 4): 10,000 Monte Carlo subnetworks of the paper's network
+// Ensemble statistics benchmark: 10,000 Monte Carlo subnetworks of the paper's network
 // (784-1200-1200-1200-1200-10, logistic hidden units, keep 0.8 input / 0.5 hidden) for one input,
 // every per-neuron statistic (moments, logs for G and G′, E(S)). Reports the time, the time of the
 // bare masked products the run performs (same shapes, same batch, masks made once, timed with

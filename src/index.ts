@@ -17,3 +17,5 @@ export { loadMnist } from './data/mnist.js';
 export type { Mnist, LabelledSet } from './data/mnist.js';
 export { countBoundViolations, estimatorErrors } from './ensemble/index.js';
 export type { EnsembleOptions, EnsembleStats, EnsembleLayerStats, LayerSummary, ColumnSummary, ColumnName, EnsembleStatsMany, AveragedLayerStats, PropagateMethod, PropagateResult, PropagatedLayer, BoundViolations, ErrorSummary, LayerEstimatorErrors } from './ensemble/index.js';
+export { limits } from './limits.js';
+export type { Limits } from './limits.js';

@@ -3,6 +3,7 @@
 // validated here before it reaches C++.
 import { resolveBackend, type BackendChoice } from './backend.js';
 import { callNative, InvalidArgumentError } from './errors.js';
+import { limits } from './limits.js';
 import { native, type RawMomentAccumulator } from './native.js';
 import {
   checkElementCount, checkFloat32, checkInteger, checkKeepArray, checkMask, checkOptions, checkSeed,
@@ -56,7 +57,7 @@ export function maskedMatmul(args: MaskedMatmulArgs): Float32Array {
     scale: o.scale === undefined ? undefined : checkFloat32(where, 'scale', o.scale, k),
     bias: o.bias === undefined ? undefined : checkFloat32(where, 'bias', o.bias, n),
     out: o.out === undefined ? undefined : checkFloat32(where, 'out', o.out, mn, false),
-    threads: o.threads === undefined ? undefined : checkInteger(where, 'threads', o.threads, 1, 1024),
+    threads: o.threads === undefined ? undefined : checkInteger(where, 'threads', o.threads, 1, limits.maxThreads),
     backend: resolveBackend(where, 'backend', o.backend ?? 'cpu'),
   };
   if (raw.out && (raw.out.buffer === raw.a.buffer || raw.out.buffer === raw.b.buffer)) {

@@ -182,10 +182,21 @@ export interface RawEnsemble {
   ensembleGateCount(network: RawNetwork): number;
 }
 
+export interface RawLimits {
+  readonly maxThreads: number;
+  readonly maxLayers: number;
+  readonly maxUnits: number;
+  readonly maxExactGates: number;
+  readonly defaultEnsembleBatch: number;
+  readonly defaultSamples: number;
+}
+
 export interface RawAddon {
   kernels: RawKernels;
   info(): RawInfo;
   bench: RawBench;
+  /** The engine's limits and defaults (native/common/limits.h); src/limits.ts holds the same values. */
+  limits: RawLimits;
   Network: RawNetworkConstructor;
   ensembleSample: RawEnsemble['ensembleSample'];
   ensembleExact: RawEnsemble['ensembleExact'];

@@ -1,4 +1,4 @@
-// exactEnsemble: each equation of the paper on enumerated networks (issue 4).
+// exactEnsemble: each equation of the paper on enumerated networks.
 import { describe, expect, it } from 'vitest';
 import { Network, OutOfRangeError, BusyError, countBoundViolations, theory } from '../src/index.js';
 import { deepSpec, inputFor, netWith } from './ensemble-helpers.js';

@@ -1,4 +1,4 @@
-// propagate (Eqs. 11–13 and Gaussian moment propagation) and the estimator-error helper (issue 4).
+// propagate (Eqs. 11–13 and Gaussian moment propagation) and the estimator-error helper.
 import { describe, expect, it } from 'vitest';
 import { estimatorErrors, theory } from '../src/index.js';
 import { deepSpec, inputFor, netWith } from './ensemble-helpers.js';

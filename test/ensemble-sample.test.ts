@@ -1,5 +1,5 @@
 // ensembleStats (Monte Carlo): convergence to the exact ensemble, masks, reproducibility, abort,
-// summaries, ensembleStatsMany (issue 4).
+// summaries, ensembleStatsMany.
 import { describe, expect, it } from 'vitest';
 import { AbortError, InvalidArgumentError, Network, OutOfRangeError } from '../src/index.js';
 import type { EnsembleLayerStats } from '../src/index.js';

@@ -1,4 +1,4 @@
-// Learning-phase probes of train() (issue 4, Section 5.3): records at the right steps, O*/std(O)
+// Learning-phase probes of train() (Section 5.3): records at the right steps, O*/std(O)
 // equal to a direct ensemble sample, the weight-decay term of Eq. 28, bit-identical training with
 // and without probes, abort (records so far delivered, resume exact), and option validation.
 import { describe, expect, it } from 'vitest';

@@ -169,7 +169,7 @@ describe('abort and the event loop', () => {
     const elapsed = performance.now() - t0;
     clearInterval(timer);
     // A 5 ms timer ticks all along. The bound on the worst gap is loose on purpose: this machine's
-    // 2 cores are shared with the training threads (the strict 50 ms p99 check is issue 7's test).
+    // 2 cores are shared with the training threads (the strict 50 ms p99 check is in reliability-event-loop.test.ts).
     expect(trained).toBeGreaterThan(0);
     expect(ticks).toBeGreaterThan(elapsed / 100);
     expect(worst).toBeLessThan(250);

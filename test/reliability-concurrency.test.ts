@@ -1,4 +1,4 @@
-// Issue 7, concurrency: a network that is training or sampling refuses every other call with
+// Concurrency: a network that is training or sampling refuses every other call with
 // BusyError (and is not changed by them); several networks train at once in one process with the
 // same results as one at a time; the addon works in 3 worker_threads at once (context-aware) and
 // survives a worker terminated mid-training; and the ArrayBuffer that native threads read during

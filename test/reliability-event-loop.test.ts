@@ -1,4 +1,4 @@
-// Issue 7, event loop: while the paper's network (784-1200-1200-1200-1200-10, logistic hidden units,
+// Event loop: while the paper's network (784-1200-1200-1200-1200-10, logistic hidden units,
 // keep 0.8 / 0.5, batch 100) trains on native threads, perf_hooks.monitorEventLoopDelay must show a
 // p99 delay under 50 ms: validation, progress callbacks and the epoch record must not block the loop.
 // CI trains 100 batches (a few seconds); DE_LONG_TESTS=1 trains 300.

@@ -1,4 +1,4 @@
-// Issue 7: hostile model and IDX files. Real files (a saved model with its Adam state, MNIST's IDX
+// Hostile model and IDX files. Real files (a saved model with its Adam state, MNIST's IDX
 // files, gzipped or not) are truncated at every prefix length, bit-flipped at random positions, and
 // given header fields that declare sizes far beyond the file or overflowing 32 and 64 bits (with a
 // valid checksum, so that only the size checks stand between the file and an allocation). Each must

@@ -1,4 +1,4 @@
-// Issue 7: a child process throws thousands of seeded, reproducible malformed calls at every public
+// A child process throws thousands of seeded, reproducible malformed calls at every public
 // function and method (test/fixtures/fuzz-api.ts). The child must exit normally; every call must
 // succeed or fail with a documented error (class and code of src/errors.ts); a network whose call
 // failed must be bit-identical to before. A failure names the call number, the entry point and the

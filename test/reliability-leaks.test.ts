@@ -1,4 +1,4 @@
-// Issue 7, leaks: cycles of create / train a batch / predict (weight-scaled and Monte Carlo) /
+// Leaks: cycles of create / train a batch / predict (weight-scaled and Monte Carlo) /
 // ensembleStats / propagate / save / load / fromBuffer / failed calls / kernels / drop, in one child
 // process with --expose-gc (test/fixtures/leak-cycles.ts). RSS at the end of the run, less the V8
 // heap's committed-but-free space, must be within 10% of the same after the warm-up (medians of three

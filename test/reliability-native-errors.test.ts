@@ -1,4 +1,4 @@
-// Issue 7, "no abort, ever": a C++ exception escaping a synchronous binding method (std::bad_alloc
+// "No abort, ever": a C++ exception escaping a synchronous binding method (std::bad_alloc
 // above all) must become a JS error, and src/errors.ts must type it, never std::terminate → abort.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

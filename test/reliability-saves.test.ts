@@ -1,4 +1,4 @@
-// Issue 7, crash safety of saves. (1) A child saving a 9.5 MB model to the same path in a loop is
+// Crash safety of saves. (1) A child saving a 9.5 MB model to the same path in a loop is
 // killed with SIGKILL at random moments (during the write, the fsync, the rename): the file must
 // always load and be either the last version reported saved or the one being written, never torn;
 // the temporary files of killed writers must not accumulate (each successful save removes those of

@@ -1,12 +1,12 @@
 // net.ensembleStatsMany(inputs, count, options): the consistency and gap columns of ensembleStats,
 // averaged over a set of inputs (the paper averages consistency over a training or test set).
 import { InvalidArgumentError } from '../errors.js';
-import type { RawNetwork } from '../native.js';
+import type { ResolvedSpec } from '../network/spec.js';
 import { checkElementCount, checkFloat32, checkInteger } from '../validate.js';
+import { activationName } from '../network/description.js';
 import { countBoundViolations } from './checks.js';
-import type { EnsembleHost } from './host.js';
 import type { EnsembleOptions } from './sample.js';
-import { ensembleStats } from './sample.js';
+import type { EnsembleStats } from './stats.js';
 import type { ColumnSummary } from './summary.js';
 import { summarize } from './summary.js';
 
@@ -32,25 +32,33 @@ export interface EnsembleStatsMany {
   boundViolations: { checked: number; violations: number; tightViolations: number };
 }
 
-export async function ensembleStatsMany(host: EnsembleHost, raw: RawNetwork, inputs: Float32Array, count: number, options?: EnsembleOptions): Promise<EnsembleStatsMany> {
-  const where = 'Network.ensembleStatsMany';
+/** The validated arguments of ensembleStatsMany: `count` inputs of `spec.inputs` values each. */
+export function checkManyArguments(where: string, spec: ResolvedSpec, inputs: unknown, count: unknown, options: EnsembleOptions | undefined): { inputs: Float32Array; count: number } {
   const n = checkInteger(where, 'count', count, 1);
-  checkElementCount(where, 'inputs', n, host.spec.inputs);
-  checkFloat32(where, 'inputs', inputs, n * host.spec.inputs);
+  checkElementCount(where, 'inputs', n, spec.inputs);
+  const x = checkFloat32(where, 'inputs', inputs, n * spec.inputs);
   if (options && (options.masks !== undefined || options.returnMasks !== undefined)) {
     throw new InvalidArgumentError(`${where}: options.masks and options.returnMasks apply to one input; use ensembleStats`);
   }
-  const layers: AveragedLayerStats[] = host.spec.layers.map((l, k) => {
+  return { inputs: x, count: n };
+}
+
+/**
+ * Averages the statistics of each of `n` inputs ([n × spec.inputs], checked by checkManyArguments),
+ * which `statsOf` computes one input at a time.
+ */
+export async function averageStats(spec: ResolvedSpec, inputs: Float32Array, n: number, statsOf: (input: Float32Array) => Promise<EnsembleStats>): Promise<EnsembleStatsMany> {
+  const layers: AveragedLayerStats[] = spec.layers.map((l, k) => {
     const z = () => new Float64Array(l.units);
     const cols = Object.fromEntries(AVERAGED_COLUMNS.map((c) => [c, z()])) as Record<AveragedColumn, Float64Array>;
-    const activation = typeof l.activation === 'string' ? l.activation : l.activation.kind;
+    const activation = activationName(l.activation);
     return { index: k + 1, units: l.units, activation, ...cols, activeFraction: z(), summary: {} as Record<AveragedColumn, ColumnSummary> };
   });
   const violations = { checked: 0, violations: 0, tightViolations: 0 };
   let samples = 0;
-  const d = host.spec.inputs;
+  const d = spec.inputs;
   for (let i = 0; i < n; i++) {
-    const s = await ensembleStats(host, raw, inputs.subarray(i * d, (i + 1) * d), options);
+    const s = await statsOf(inputs.subarray(i * d, (i + 1) * d));
     samples = s.samples;
     const v = countBoundViolations(s, { standardErrors: 3 });
     violations.checked += v.checked;

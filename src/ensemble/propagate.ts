@@ -7,12 +7,11 @@
 //               E(O) and Var(O) for a Gaussian S (fast dropout, Wang & Manning 2013): Gauss–Hermite
 //               quadrature for logistic and tanh, closed forms for linear and ReLU, and for softmax
 //               the unscented transform over independent Gaussian S_j (2k+1 points).
-import { BusyError } from '../errors.js';
 import { checkEnum, checkFloat32, checkOptions } from '../validate.js';
-import type { Activation } from '../network/spec.js';
+import type { Activation, ResolvedSpec } from '../network/spec.js';
+import type { NetworkLike } from '../network/description.js';
+import { activationName, layerShapes } from '../network/description.js';
 import { softmax } from '../theory/means.js';
-import type { EnsembleHost } from './host.js';
-import { activationName, keepsOf } from './host.js';
 import { gaussianMoments } from './quadrature.js';
 
 export type PropagateMethod = 'nwgm' | 'gaussian';
@@ -107,14 +106,20 @@ function softmaxMoments(mu: Float64Array, v: Float64Array): [Float64Array, Float
   return [mean, variance];
 }
 
-/** net.propagate(input, { method }): per-layer estimates without sampling. */
-export function propagate(host: EnsembleHost, input: Float32Array, options?: { method?: PropagateMethod }): PropagateResult {
-  const where = 'Network.propagate';
-  const spec = host.spec;
+/** The validated arguments of net.propagate. */
+export function propagateRequest(where: string, spec: ResolvedSpec, input: unknown, options: unknown): { input: Float32Array; method: PropagateMethod } {
   const x = checkFloat32(where, 'input', input, spec.inputs);
   const o = checkOptions<{ method: PropagateMethod }>(where, 'options', options, ['method']);
   const method = o.method === undefined ? 'nwgm' : checkEnum(where, 'options.method', o.method, ['nwgm', 'gaussian'] as const);
-  if (host.busy) throw new BusyError(`${where}: the network is busy; its weights may change`);
+  return { input: x, method };
+}
+
+/**
+ * net.propagate(input, { method }): per-layer estimates without sampling, from the weights of
+ * `net` (an idle network: its weights must not change while this runs) and its description `spec`.
+ */
+export function propagate(net: NetworkLike, spec: ResolvedSpec, x: Float32Array, method: PropagateMethod): PropagateResult {
+  const shapes = layerShapes(spec, 'engine');
   const gaussian = method === 'gaussian';
   const means: Float64Array[] = [Float64Array.from(x)];
   const vars: Float64Array[] = [new Float64Array(spec.inputs)];
@@ -122,11 +127,11 @@ export function propagate(host: EnsembleHost, input: Float32Array, options?: { m
   spec.layers.forEach((layer, k) => {
     const h = k + 1;
     const n = layer.units;
-    const mS = Float64Array.from(host.getBias(h));
+    const mS = Float64Array.from(net.getBias(h));
     const vS = new Float64Array(n);
     for (const l of layer.from) {
-      const W = host.getWeights(h, l);
-      const p = keepsOf(spec, l);
+      const W = net.getWeights(h, l);
+      const p = shapes[l]!.keeps;
       const m = means[l]!;
       const v = vars[l]!;
       const nl = m.length;

@@ -5,8 +5,8 @@ import { bound, deltaMethodGap, secondOrderGap, tightBound } from '../theory/gap
 import { nwgmFromLogs, softmax } from '../theory/means.js';
 import type { ColumnSummary } from './summary.js';
 import { summarize } from './summary.js';
-import type { EnsembleHost } from './host.js';
-import { activationName } from './host.js';
+import type { ResolvedSpec } from '../network/spec.js';
+import { activationName } from '../network/description.js';
 
 /** Names of the per-unit Float64Array columns of a layer. */
 export const COLUMNS = [
@@ -56,8 +56,7 @@ export interface EnsembleStats {
   masks?: Uint8Array[];
 }
 
-export function deriveStats(net: EnsembleHost, raw: RawEnsembleMoments, exact: boolean): EnsembleStats {
-  const spec = net.spec;
+export function deriveStats(spec: ResolvedSpec, raw: RawEnsembleMoments, exact: boolean): EnsembleStats {
   const layers = raw.layers.map((m, k): EnsembleLayerStats => {
     const layer = spec.layers[k]!;
     const units = layer.units;

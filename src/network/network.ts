@@ -1,29 +1,27 @@
-// The public Network class: describe, train, predict, save and load a dropout network.
-// Every argument is validated here (src/validate.ts) before any native call, so a failed call
-// leaves the network exactly as it was; the arithmetic runs in the addon on native threads.
-//
-// Requests to the engine's binding (H3; native/addon/network_binding.cpp, typings in src/native.ts):
-//  - A cheap `trainingProgress(): { epoch, position, step }`. train() needs the absolute epoch to
-//    evaluate schedules; getTrainingState() copies both Adam moments (2 × 21 MB on the paper's
-//    network) just to read three integers.
+// The public Network class: describe, train, predict, sample, save and load a dropout network.
+// It is the one owner of a network's state: its description, its native object, and whether an
+// asynchronous call holds it. Every argument is validated (src/validate.ts and the option modules
+// beside this file) before any native call, so a failed call leaves the network exactly as it was;
+// the arithmetic runs in the addon on native threads.
 import { AbortError, BusyError, awaitNative, callNative, fromNative } from '../errors.js';
 import { FINITE_SLICE, checkBoolean, checkPath, checkElementCount, checkEnum, checkFiniteYielding, checkFloat32, checkInteger, checkOptions, invalid } from '../validate.js';
-import type { RawNetwork, RawNetworkSpec, RawProbeRecord, RawTrainData, RawTrainOptions, RawTrainingState } from '../native.js';
+import type { RawEnsembleSampleOptions, RawNetwork, RawNetworkSpec, RawTrainingState } from '../native.js';
 import { native } from '../native.js';
+import { limits } from '../limits.js';
 import { keepAttached } from '../keep-attached.js';
 import { writeFileAtomic } from './atomic-write.js';
-import type { CheckedDataset, DeferredChecks } from './dataset.js';
+import type { DeferredChecks } from './dataset.js';
 import { rowsOf } from './dataset.js';
 import type { ModelContents } from './model-file.js';
 import { decodeModel, encodeModel, readModelFile } from './model-file.js';
 import type { PredictOptions } from './predict.js';
 import { labelsOf, resolvePredictOptions } from './predict.js';
 import type { NetworkSpec, ResolvedSpec } from './spec.js';
-import { MAX_THREADS, copySpec, outputsOf, resolveSpec, unitsOf, weightPairs } from './spec.js';
-import type { EpochStats, ProbeRecord, Progress, TrainHistory, TrainOptions } from './train-options.js';
-import { ADAM, resolveTrainOptions } from './train-options.js';
+import { copySpec, outputsOf, resolveSpec, unitsOf, weightPairs } from './spec.js';
+import type { ProbeRecord, TrainHistory, TrainOptions } from './train-options.js';
+import { rawData, rawTrainOptions, resolveTrainOptions } from './train-options.js';
 import type { EnsembleOptions, EnsembleStats, EnsembleStatsMany, PropagateMethod, PropagateResult } from '../ensemble/index.js';
-import { ensembleStats, ensembleStatsMany, exactEnsemble, propagate } from '../ensemble/index.js';
+import { averageStats, checkManyArguments, deriveStats, exactGateCount, exactRequest, propagate, propagateRequest, sampleRequest } from '../ensemble/index.js';
 
 /** Options of `save()` / `toBuffer()`. */
 export interface SaveOptions {
@@ -64,31 +62,15 @@ function toRawSpec(s: ResolvedSpec): RawNetworkSpec {
   };
 }
 
-/** A native probe record in the public shape (train-options.ts: ProbeRecord); `count` = examples per epoch. */
-function probeRecord(r: RawProbeRecord, count: number): ProbeRecord {
-  return {
-    step: r.step,
-    epoch: r.epoch + Math.min(r.position, count) / count,
-    examples: r.position,
-    layers: r.deterministic.map((deterministic, h) => ({
-      deterministic,
-      std: r.std[h]!,
-      weightDecayTerm: r.weightDecay[h]!,
-      sparsity: r.sparsity[h]!,
-      meanActivity: r.meanActivity[h]!,
-    })),
-  };
-}
-
-function rawData(d: CheckedDataset): RawTrainData {
-  return { inputs: d.inputs, count: d.count, ...(d.labels ? { labels: d.labels } : { values: d.rows! }) };
-}
-
 export class Network {
   readonly #raw: RawNetwork;
   readonly #spec: ResolvedSpec;
-  /** The asynchronous operation in flight, checked before every native call (ERR_BUSY). */
-  #busy: string | null = null;
+  /**
+   * What holds the network from the moment an asynchronous call is accepted until it settles
+   * (also while its inputs are scanned before the engine starts). The engine keeps its own flag
+   * for the time its threads run; `busy` is true when either is set.
+   */
+  #holder: string | null = null;
 
   /**
    * Builds a network from its description (see NetworkSpec) with weights initialised from
@@ -106,14 +88,36 @@ export class Network {
     return copySpec(this.#spec);
   }
 
-  /** True while train(), predict() or classify() runs; other calls then fail with BusyError. */
+  /**
+   * True while train(), predict(), classify(), ensembleStats(), exactEnsemble() or
+   * ensembleStatsMany() runs: exactly when every other call but `spec`, `busy` and `save()`'s file
+   * write fails with BusyError.
+   */
   get busy(): boolean {
-    return this.#busy !== null;
+    return this.#holder !== null || this.#raw.busy;
   }
 
   #checkIdle(where: string): void {
-    if (this.#busy !== null) {
-      throw new BusyError(`${where}: the network is busy ${this.#busy}; wait for that call to settle`);
+    if (this.busy) {
+      throw new BusyError(`${where}: the network is busy ${this.#holder ?? 'in the engine'}; wait for that call to settle`);
+    }
+  }
+
+  /**
+   * Runs `run` with the network held as `what`, forwarding `signal` to the engine's abort flag.
+   * Taken synchronously, before the first await, so that `busy` is true as soon as the call returns.
+   */
+  async #hold<T>(where: string, what: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+    this.#checkIdle(where);
+    if (signal?.aborted) throw new AbortError(`${where}: the signal was aborted before the call started`);
+    const onAbort = () => this.#raw.abort();
+    this.#holder = what;
+    try {
+      signal?.addEventListener('abort', onAbort, { once: true });
+      return await run();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#holder = null;
     }
   }
 
@@ -226,53 +230,22 @@ export class Network {
     const history: TrainHistory = [];
     const probes: ProbeRecord[] = [];
     if (o.probes) history.probes = probes;
-    const rawOptions: RawTrainOptions = {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      optimizer: o.optimizer,
-      loss: o.loss,
-      learningRate: Float32Array.from(o.learningRate),
-      momentum: o.optimizer === 'sgd' ? Float32Array.from(o.momentum) : null,
-      beta1: o.optimizer === 'adam' ? o.momentum[0]! : ADAM.beta1,
-      beta2: ADAM.beta2,
-      epsilon: ADAM.epsilon,
-      weightDecay: o.weightDecay,
-      maxNorm: o.maxNorm,
-      seed: this.#spec.seed,
-      shuffle: true,
-      validation: o.validation ? rawData(o.validation) : null,
-      onEpoch: guard((r) => {
-        const i = r.epoch - start;
-        const stats: EpochStats = {
-          epoch: r.epoch + 1,
-          loss: r.loss,
-          trainError: r.trainError,
-          seconds: r.seconds,
-          learningRate: o.learningRate[i] ?? NaN,
-          momentum: o.momentum[i] ?? NaN,
-          ...(o.validation ? { validationLoss: r.validationLoss, validationError: r.validationError } : {}),
-        };
+    const rawOptions = rawTrainOptions(o, this.#spec.seed, start, {
+      epoch: guard((stats) => {
         history.push(stats);
         o.onEpoch?.(stats);
       }),
-      onProgress: o.onProgress
-        ? guard((p) => {
-            const progress: Progress = { epoch: p.epoch + 1, examples: p.position, count: p.count, step: p.step, loss: p.loss };
-            o.onProgress!(progress);
-          })
-        : null,
-      probes: o.probes ?? null,
-      onProbe: o.probes
-        ? guard((r: RawProbeRecord) => {
-            const record = probeRecord(r, o.data.count);
+      progress: o.onProgress ? guard(o.onProgress) : null,
+      probe: o.probes
+        ? guard((record) => {
             probes.push(record);
             o.onProbe?.(record);
           })
         : null,
-    };
+    });
     const onAbort = () => this.#raw.abort();
     keepAttached(o.data.inputs, o.data.rows, o.validation?.inputs, o.validation?.rows, o.probes?.inputs); // native threads read them in place
-    this.#busy = 'training'; // from here on, other calls are refused, also while the inputs are scanned
+    this.#holder = 'training'; // from here on, other calls are refused, also while the inputs are scanned
     try {
       for (const d of deferred) await checkFiniteYielding(where, d.name, d.array);
       if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before training started`);
@@ -289,7 +262,7 @@ export class Network {
       }
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
-      this.#busy = null;
+      this.#holder = null;
     }
     if (callbackError) throw callbackError.error;
     return history;
@@ -309,17 +282,12 @@ export class Network {
     if (!large) checkFloat32(where, 'inputs', inputs);
     const o = resolvePredictOptions(where, options, this.#spec.seed);
     if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before prediction started`);
-    const onAbort = () => this.#raw.abort();
     keepAttached(inputs); // native threads read it in place
-    this.#busy = 'predicting';
-    try {
+    return this.#hold(where, 'predicting', o.signal, async () => {
       if (large) await checkFiniteYielding(where, 'inputs', inputs);
-      o.signal?.addEventListener('abort', onAbort, { once: true });
-      return await awaitNative(this.#raw.predict(inputs, count, { method: o.method, samples: o.samples, seed: o.seed }));
-    } finally {
-      o.signal?.removeEventListener('abort', onAbort);
-      this.#busy = null;
-    }
+      if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before prediction started`);
+      return awaitNative(this.#raw.predict(inputs, count, { method: o.method, samples: o.samples, seed: o.seed }));
+    });
   }
 
   /** Class labels for `inputs`: the argmax of each predicted row (single output: O ≥ 0.5 → 1). */
@@ -390,36 +358,68 @@ export class Network {
     return net;
   }
 
-  // ---- ensemble statistics (issue 4; implemented in src/ensemble, these only delegate) ----
+  // ---- ensemble statistics (the estimators live in src/ensemble) ----
 
   /**
    * Per-neuron Monte Carlo statistics of the ensemble of subnetworks for one input (src/ensemble/sample.ts).
    * On a 'cuda' network the samples run on the GPU (the same subnetworks as on the CPU), except with
    * `masks` or `returnMasks`, which run on the CPU. predict, exactEnsemble and propagate always run on the CPU.
    */
-  ensembleStats(input: Float32Array, options?: EnsembleOptions): Promise<EnsembleStats> {
-    return ensembleStats(this, this.#raw, input, options);
+  async ensembleStats(input: Float32Array, options?: EnsembleOptions): Promise<EnsembleStats> {
+    const where = 'Network.ensembleStats';
+    const r = sampleRequest(where, this.#spec, input, options);
+    keepAttached(r.input, ...(r.raw.masks ?? [])); // native threads read them in place
+    return this.#hold(where, 'sampling', r.signal, () => this.#sample(r.input, r.raw));
   }
 
-  /** The same statistics computed exactly by enumerating every subnetwork (at most 24 gates). */
-  exactEnsemble(input: Float32Array, options?: { signal?: AbortSignal }): Promise<EnsembleStats> {
-    return exactEnsemble(this, this.#raw, input, options);
+  /** The same statistics computed exactly by enumerating every subnetwork (at most `limits.maxExactGates` gates). */
+  async exactEnsemble(input: Float32Array, options?: { signal?: AbortSignal }): Promise<EnsembleStats> {
+    const where = 'Network.exactEnsemble';
+    const r = exactRequest(where, this.#spec, input, options, () => exactGateCount(this.#raw));
+    keepAttached(r.input); // native threads read it in place
+    return this.#hold(where, 'enumerating', r.signal, async () => {
+      const moments = await awaitNative(native().ensembleExact(this.#raw, r.input));
+      return deriveStats(this.#spec, moments, true);
+    });
   }
 
-  /** Consistency and gap columns averaged over `count` inputs (Float32Array [count × inputs]). */
-  ensembleStatsMany(inputs: Float32Array, count: number, options?: EnsembleOptions): Promise<EnsembleStatsMany> {
-    return ensembleStatsMany(this, this.#raw, inputs, count, options);
+  /**
+   * Consistency and gap columns averaged over `count` inputs (Float32Array [count × inputs]). The
+   * network is held for the whole set, not input by input, so no other call slips in between.
+   */
+  async ensembleStatsMany(inputs: Float32Array, count: number, options?: EnsembleOptions): Promise<EnsembleStatsMany> {
+    const where = 'Network.ensembleStatsMany';
+    const a = checkManyArguments(where, this.#spec, inputs, count, options);
+    const d = this.#spec.inputs;
+    const first = sampleRequest(where, this.#spec, a.inputs.subarray(0, d), options);
+    keepAttached(a.inputs);
+    const signal = first.signal;
+    return this.#hold(where, 'sampling', signal, () =>
+      averageStats(this.#spec, a.inputs, a.count, (x) => {
+        // The engine's abort flag stops a running sample; between two inputs nothing runs to stop.
+        if (signal?.aborted) throw new AbortError(`${where}: the signal was aborted`);
+        return this.#sample(x, first.raw);
+      }),
+    );
+  }
+
+  async #sample(input: Float32Array, raw: RawEnsembleSampleOptions): Promise<EnsembleStats> {
+    const moments = await awaitNative(native().ensembleSample(this.#raw, input, raw));
+    return deriveStats(this.#spec, moments, false);
   }
 
   /** Sampling-free estimates of E(O) (and Var(O)): 'nwgm' (Eqs. 11–13) or 'gaussian' moment propagation. */
   propagate(input: Float32Array, options?: { method?: PropagateMethod }): PropagateResult {
-    return propagate(this, input, options);
+    const where = 'Network.propagate';
+    const r = propagateRequest(where, this.#spec, input, options);
+    if (this.busy) throw new BusyError(`${where}: the network is busy; its weights may change`);
+    return propagate(this, this.#spec, r.input, r.method);
   }
 }
 
 function checkLoadOptions(where: string, options: unknown): LoadOptions {
   const o = checkOptions<LoadOptions>(where, 'options', options, LOAD_KEYS);
-  if (o.threads !== undefined) checkInteger(where, 'options.threads', o.threads, 1, MAX_THREADS);
+  if (o.threads !== undefined) checkInteger(where, 'options.threads', o.threads, 1, limits.maxThreads);
   if (o.backend !== undefined) checkEnum(where, 'options.backend', o.backend, ['cpu', 'cuda', 'auto'] as const);
   return o;
 }

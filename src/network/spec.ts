@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { resolveBackend } from '../backend.js';
+import { limits } from '../limits.js';
 import {
   MAX_ELEMENTS,
   checkElementCount,
@@ -83,12 +84,6 @@ export interface ResolvedSpec {
   backend: 'cpu' | 'cuda';
 }
 
-/** Largest layer width accepted (2^24 units): beyond it the batch buffers alone would be absurd. */
-export const MAX_UNITS = 2 ** 24;
-/** Largest number of layers (above the input). */
-export const MAX_LAYERS = 1024;
-/** Largest thread count accepted. */
-export const MAX_THREADS = 1024;
 
 const SPEC_KEYS = ['inputs', 'inputKeep', 'dropout', 'layers', 'seed', 'threads', 'backend'] as const;
 const LAYER_KEYS = ['units', 'activation', 'keep', 'from'] as const;
@@ -161,12 +156,12 @@ function checkFrom(where: string, name: string, v: unknown, h: number): number[]
 export function resolveSpec(where: string, v: unknown): ResolvedSpec {
   if (!isPlainObject(v)) throw invalid(where, 'spec', 'an object', v);
   const s = checkOptions<NetworkSpec>(where, 'spec', v, SPEC_KEYS);
-  const inputs = checkInteger(where, 'spec.inputs', s.inputs, 1, MAX_UNITS);
+  const inputs = checkInteger(where, 'spec.inputs', s.inputs, 1, limits.maxUnits);
   const inputKeep = checkKeeps(where, 'spec.inputKeep', s.inputKeep ?? 1, inputs);
   const dropout = checkEnum(where, 'spec.dropout', s.dropout ?? 'units', ['units', 'connections'] as const);
   if (!Array.isArray(s.layers)) throw invalid(where, 'spec.layers', 'an array of layers', s.layers);
   if (s.layers.length === 0) throw new InvalidArgumentError(`${where}: spec.layers must hold at least one layer, got an empty array`);
-  if (s.layers.length > MAX_LAYERS) throw new OutOfRangeError(`${where}: spec.layers may hold at most ${MAX_LAYERS} layers, got ${s.layers.length}`);
+  if (s.layers.length > limits.maxLayers) throw new OutOfRangeError(`${where}: spec.layers may hold at most ${limits.maxLayers} layers, got ${s.layers.length}`);
   const L = s.layers.length;
   const units: number[] = [inputs];
   const layers: ResolvedLayer[] = [];
@@ -176,7 +171,7 @@ export function resolveSpec(where: string, v: unknown): ResolvedSpec {
     if (!isPlainObject(raw)) throw invalid(where, name, 'an object', raw);
     const layer = checkOptions<LayerSpec>(where, name, raw, LAYER_KEYS);
     const isTop = h === L;
-    const n = checkInteger(where, `${name}.units`, layer.units, 1, MAX_UNITS);
+    const n = checkInteger(where, `${name}.units`, layer.units, 1, limits.maxUnits);
     units.push(n);
     if (isTop && layer.activation === undefined) {
       throw new InvalidArgumentError(`${where}: ${name}.activation must be given on the top layer (e.g. "softmax" for classes, "linear" for regression)`);
@@ -216,7 +211,7 @@ export function resolveSpec(where: string, v: unknown): ResolvedSpec {
     }
   }
   const seed = s.seed === undefined ? randomInt(0, 2 ** 48 - 1) : checkSeed(where, 'spec.seed', s.seed);
-  const threads = s.threads === undefined ? availableParallelism() : checkInteger(where, 'spec.threads', s.threads, 1, MAX_THREADS);
+  const threads = s.threads === undefined ? availableParallelism() : checkInteger(where, 'spec.threads', s.threads, 1, limits.maxThreads);
   const backend = resolveBackend(where, 'spec.backend', s.backend ?? 'auto', dropout === 'connections' ? 'connection dropout (Eq. 3)' : undefined);
   return { inputs, inputKeep, dropout, layers, seed, threads, backend };
 }

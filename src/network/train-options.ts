@@ -15,6 +15,7 @@ import {
 } from '../validate.js';
 import type { CheckedDataset, DeferredChecks, Loss } from './dataset.js';
 import { checkDataset, checkLossFits, defaultLoss, rowsOf } from './dataset.js';
+import type { RawProbeRecord, RawTrainData, RawTrainOptions } from '../native.js';
 import type { ResolvedSpec } from './spec.js';
 
 export type Optimizer = 'adam' | 'sgd';
@@ -307,5 +308,74 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
     ...(onProgress ? { onProgress } : {}),
     ...(probes ? { probes } : {}),
     ...(onProbe ? { onProbe } : {}),
+  };
+}
+
+/** A checked dataset as the addon reads it. */
+export function rawData(d: CheckedDataset): RawTrainData {
+  return { inputs: d.inputs, count: d.count, ...(d.labels ? { labels: d.labels } : { values: d.rows! }) };
+}
+
+/** A native probe record in the public shape (ProbeRecord); `count` = examples per epoch. */
+function probeRecord(r: RawProbeRecord, count: number): ProbeRecord {
+  return {
+    step: r.step,
+    epoch: r.epoch + Math.min(r.position, count) / count,
+    examples: r.position,
+    layers: r.deterministic.map((deterministic, h) => ({
+      deterministic,
+      std: r.std[h]!,
+      weightDecayTerm: r.weightDecay[h]!,
+      sparsity: r.sparsity[h]!,
+      meanActivity: r.meanActivity[h]!,
+    })),
+  };
+}
+
+/** Where train() receives the engine's reports, already in the public shapes. */
+export interface TrainReports {
+  epoch(stats: EpochStats): void;
+  progress: ((progress: Progress) => void) | null;
+  probe: ((record: ProbeRecord) => void) | null;
+}
+
+/**
+ * The addon's options for one train() call: the per-epoch schedules of this call in float32, the
+ * optimizer's constants, and callbacks that turn the engine's records into the public shapes.
+ * `firstEpoch` is the network's absolute epoch at the start of the call.
+ */
+export function rawTrainOptions(o: ResolvedTrainOptions, seed: number, firstEpoch: number, reports: TrainReports): RawTrainOptions {
+  const progress = reports.progress;
+  const probe = reports.probe;
+  return {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    optimizer: o.optimizer,
+    loss: o.loss,
+    learningRate: Float32Array.from(o.learningRate),
+    momentum: o.optimizer === 'sgd' ? Float32Array.from(o.momentum) : null,
+    beta1: o.optimizer === 'adam' ? o.momentum[0]! : ADAM.beta1,
+    beta2: ADAM.beta2,
+    epsilon: ADAM.epsilon,
+    weightDecay: o.weightDecay,
+    maxNorm: o.maxNorm,
+    seed,
+    shuffle: true,
+    validation: o.validation ? rawData(o.validation) : null,
+    onEpoch: (r) => {
+      const i = r.epoch - firstEpoch;
+      reports.epoch({
+        epoch: r.epoch + 1,
+        loss: r.loss,
+        trainError: r.trainError,
+        seconds: r.seconds,
+        learningRate: o.learningRate[i] ?? NaN,
+        momentum: o.momentum[i] ?? NaN,
+        ...(o.validation ? { validationLoss: r.validationLoss, validationError: r.validationError } : {}),
+      });
+    },
+    onProgress: progress ? (p) => progress({ epoch: p.epoch + 1, examples: p.position, count: p.count, step: p.step, loss: p.loss }) : null,
+    probes: o.probes ?? null,
+    onProbe: o.probes && probe ? (r: RawProbeRecord) => probe(probeRecord(r, o.data.count)) : null,
   };
 }

@@ -1,10 +1,11 @@
 // Exact enumeration of Bernoulli gate configurations (the 2^n subnetworks of Section 3.1).
 import { OutOfRangeError } from '../errors.js';
+import { limits } from '../limits.js';
 import { checkFunction, checkInteger, MAX_ELEMENTS } from '../validate.js';
 import { checkKeeps, keepAt } from './check.js';
 
-/** Most gates enumerated exactly (2^24 ≈ 1.7e7 configurations), as for exactEnsemble. */
-export const MAX_ENUMERATED_GATES = 24;
+/** Most gates enumerated exactly (2^24 ≈ 1.7e7 configurations): `limits.maxExactGates`, as for exactEnsemble. */
+export const MAX_ENUMERATED_GATES = limits.maxExactGates;
 
 /**
  * Calls visit(gates, probability) for every configuration of n independent gates δ_i with

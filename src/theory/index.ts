@@ -5,7 +5,7 @@ export type { GeometricMeans } from './means.js';
 export { bound, deltaMethodGap, secondOrderGap, tightBound } from './gap.js';
 export { sumMean, sumVariance } from './variance.js';
 export { linearExpectation } from './linear.js';
-export type { NetworkLike, NetworkSpecLike, LayerSpecLike } from './network-like.js';
+export type { NetworkLike, NetworkSpecLike, LayerSpecLike } from '../network/description.js';
 export { forEachGateConfiguration, MAX_ENUMERATED_GATES } from './enumerate.js';
 export {
   ensembleError,

@@ -1,8 +1,8 @@
 // Eq. 4: the ensemble average of a linear network is the weight-scaled forward pass.
 import { InvalidArgumentError } from '../errors.js';
 import { checkValues } from './check.js';
-import { activationKind, layerShapes } from './network-like.js';
-import type { NetworkLike } from './network-like.js';
+import { activationName, layerShapes, specOf } from '../network/description.js';
+import type { NetworkLike } from '../network/description.js';
 
 /**
  * Eq. 4: E(S_i^h) = b_i^h + Σ_{l<h} Σ_j w_ij^{hl} p_j^l E(S_j^l), with E(S^0) = I, computed in
@@ -13,7 +13,7 @@ import type { NetworkLike } from './network-like.js';
  */
 export function linearExpectation(net: NetworkLike, input: Float32Array | Float64Array | ArrayLike<number>): Float64Array[] {
   const where = 'theory.linearExpectation';
-  const shapes = layerShapes(where, net);
+  const shapes = layerShapes(specOf(where, net), 'exact');
   if (!(input instanceof Float32Array || input instanceof Float64Array || Array.isArray(input))) {
     throw new InvalidArgumentError(`${where}: input must be a Float32Array, Float64Array or array of numbers`);
   }
@@ -22,7 +22,7 @@ export function linearExpectation(net: NetworkLike, input: Float32Array | Float6
   const expect: Float64Array[] = [Float64Array.from(input)];
   for (let h = 1; h < shapes.length; h++) {
     const shape = shapes[h]!;
-    if (activationKind(shape.activation) !== 'linear') {
+    if (activationName(shape.activation) !== 'linear') {
       throw new InvalidArgumentError(`${where}: layer ${h} must be linear (Eq. 4 holds for linear units), got ${JSON.stringify(shape.activation)}`);
     }
     const out = Float64Array.from(net.getBias(h));

@@ -1,6 +1,5 @@
 // Shared benchmark helpers: benchmark.js with deferred cases, and timing of native calls.
 import { createRequire } from 'node:module';
-import { mulberry32 } from '../dist/report/stats-math.js';
 
 const require = createRequire(import.meta.url);
 const Benchmark = require('benchmark');
@@ -57,11 +56,20 @@ export function interleaved(fns, { seconds = 2, minCalls = 5, repeats = fns.map(
   });
 }
 
-/** Uniform floats in [−1, 1) from the library's seeded generator (mulberry32). */
+/**
+ * Uniform floats in [−1, 1), seeded so that every run times the same data (xorshift32: the
+ * timings do not depend on the values, only on their being finite and dense).
+ */
 export function randomFloats(n, seed = 1) {
-  const r = mulberry32(seed);
+  let x = (seed * 0x9e3779b1) >>> 0 || 1;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = r() * 2 - 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x / 2 ** 31 - 1;
+  }
   return out;
 }
 

@@ -2,13 +2,12 @@
 // dropout — keep 0.8 on the input, 0.5 on the four hidden layers — and prints, after every epoch,
 // the training loss, the weight-scaled test error (O*, Eq. 4/13) and the time taken.
 //
-// Run from the repository (after `npm run build` builds the addon):
+// Run from the repository (after `npm run build` builds the addon and dist/; the package's own name
+// resolves to it there, as it does in a project that depends on it):
 //   npx vite-node examples/train-mnist.ts [epochs] [threads]
-// In your own project, import from 'dropout-ensemble' instead of '../src/index.js'.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Network } from '../src/index.js';
-import { loadMnist } from '../src/data/mnist.js';
+import { loadMnist, Network } from 'dropout-ensemble';
 
 const epochs = Number(process.argv[2] ?? 3);
 const threads = process.argv[3] === undefined ? undefined : Number(process.argv[3]);

@@ -1,5 +1,5 @@
-// The command line, run as users run it: `node dist/cli/main.js` (built by `npm run prepare`; rebuilt
-// here when a source file is newer). Every failure must be one line on stderr, a non-zero exit
+// The command line, run as users run it: `node dist/app/cli/main.js` (built by `npm run prepare`;
+// rebuilt here when a source file of the library or the application is newer). Every failure must be one line on stderr, a non-zero exit
 // code, and never a stack trace.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { Network } from '../src/network/network.js';
 import { idxFile } from './helpers/idx-file.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+const MAIN = join(ROOT, 'dist', 'app', 'cli', 'main.js');
 
 function newestMtime(dir: string): number {
   let t = 0;
@@ -43,8 +43,8 @@ const images = join(dir, 'images.idx.gz');
 const labels = join(dir, 'labels.idx');
 
 beforeAll(async () => {
-  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(ROOT, 'src'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'app')))) {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-ts.mjs')], { cwd: ROOT, stdio: 'inherit' });
   }
   // 300 MNIST digits as a gzipped images file and a plain labels file.
   const m = await loadMnist();

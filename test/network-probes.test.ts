@@ -6,7 +6,7 @@ import { AbortError, InvalidArgumentError, OutOfRangeError } from '../src/errors
 import { Network } from '../src/network/network.js';
 import type { ProbeRecord } from '../src/network/train-options.js';
 import { parameterBits } from './helpers/network-fixtures.js';
-import { seededRandom } from '../src/report/stats-math.js';
+import { seededRandom } from '../app/report/stats-math.js';
 
 const INPUTS = 12;
 const COUNT = 60;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { writeReport } from '../src/report/write.js';
+import { writeReport } from '../app/report/write.js';
 import { syntheticResults } from './helpers/synthetic-results.js';
 
 const CHROMIUM = '/usr/bin/chromium';

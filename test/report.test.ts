@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, type Mnist } from '../src/data/mnist.js';
-import { approximationLayer, figure2aLayer, figure3Layer } from '../src/report/analysis.js';
-import { boundClaim, consistencyClaim, sparsityClaim } from '../src/report/claims.js';
-import { InterruptedError, pickIndices, reproduce } from '../src/report/pipeline.js';
-import { applyOverrides, quickSettings } from '../src/report/presets.js';
-import { silentProgress, type ProgressSink } from '../src/report/progress.js';
-import type { Results, RunSettings } from '../src/report/results.js';
-import { medianStandardError, percentileSorted, skewness } from '../src/report/stats-math.js';
-import { writeReport } from '../src/report/write.js';
+import { approximationLayer, figure2aLayer, figure3Layer } from '../app/report/analysis.js';
+import { boundClaim, consistencyClaim, sparsityClaim } from '../app/report/claims.js';
+import { InterruptedError, pickIndices, reproduce } from '../app/report/pipeline.js';
+import { applyOverrides, quickSettings } from '../app/report/presets.js';
+import { silentProgress, type ProgressSink } from '../app/report/progress.js';
+import type { Results, RunSettings } from '../app/report/results.js';
+import { medianStandardError, percentileSorted, skewness } from '../app/report/stats-math.js';
+import { writeReport } from '../app/report/write.js';
 import { syntheticLayer, syntheticResults } from './helpers/synthetic-results.js';
-import { seededRandom } from '../src/report/stats-math.js';
+import { seededRandom } from '../app/report/stats-math.js';
 
 const FIGURES = ['figure1-left', 'figure1-right', 'figure2a', 'figure2b', 'figure3'];
 

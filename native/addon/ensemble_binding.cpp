@@ -71,7 +71,7 @@ class SampleWorker : public PromiseWorker {
     de::Network& net = lease_.net();
     input_ = input_of(net, input, &inputRef_);
     opts_.seed = get_seed(o.Get("seed"));
-    opts_.batch = get_int(o, "batch", 512);
+    opts_.batch = get_int(o, "batch", de::kDefaultEnsembleBatch);
     opts_.abort = lease_.abort();
     if (opts_.batch < 1 || opts_.batch > (int64_t(1) << 20)) throw_invalid(env, "batch must be in [1, 2^20]");
     const bool units = net.spec().dropout == de::DropoutMode::Units;
@@ -96,7 +96,7 @@ class SampleWorker : public PromiseWorker {
       }
       if (opts_.samples < 1) throw_invalid(env, "masks must hold at least one sample");
     } else {
-      opts_.samples = get_int(o, "samples", 10000);
+      opts_.samples = get_int(o, "samples", de::kDefaultSamples);
       if (opts_.samples < 1 || opts_.samples > (int64_t(1) << 40)) throw_invalid(env, "samples must be in [1, 2^40]");
     }
     Napi::Value rm = o.Get("returnMasks");

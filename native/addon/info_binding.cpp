@@ -4,6 +4,7 @@
 
 #include "addon/common.h"
 #include "addon/features.h"
+#include "common/limits.h"
 #include "core/backend_info.h"
 #include "core/openblas_probe.h"
 #include "cpu/kernels.h"
@@ -54,8 +55,23 @@ Napi::Value OpenblasSgemm(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// limits: the engine's limits and defaults (common/limits.h), frozen, for the TypeScript checks to
+// be compared with.
+static Napi::Object Limits(Napi::Env env) {
+  Napi::Object l = Napi::Object::New(env);
+  l.Set("maxThreads", Napi::Number::New(env, de::kMaxThreads));
+  l.Set("maxLayers", Napi::Number::New(env, de::kMaxLayers));
+  l.Set("maxUnits", Napi::Number::New(env, static_cast<double>(de::kMaxUnits)));
+  l.Set("maxExactGates", Napi::Number::New(env, de::kMaxExactGates));
+  l.Set("defaultEnsembleBatch", Napi::Number::New(env, de::kDefaultEnsembleBatch));
+  l.Set("defaultSamples", Napi::Number::New(env, static_cast<double>(de::kDefaultSamples)));
+  l.Freeze();
+  return l;
+}
+
 void InitInfo(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New<Info>(env, "info"));
+  exports.Set("limits", Limits(env));
   Napi::Object bench = Napi::Object::New(env);
   bench.Set("fmaPeak", Napi::Function::New<FmaPeak>(env, "fmaPeak"));
   bench.Set("openblasSgemm", Napi::Function::New<OpenblasSgemm>(env, "openblasSgemm"));

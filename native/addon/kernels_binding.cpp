@@ -8,6 +8,7 @@
 
 #include "addon/common.h"
 #include "addon/features.h"
+#include "common/limits.h"
 #include "core/cuda_kernels.h"
 #include "core/finite.h"
 #include "core/gemm.h"
@@ -37,7 +38,7 @@ bool on_gpu(const Napi::Object& o) {
 
 int threads_arg(const Napi::Object& o) {
   int64_t t = get_int(o, "threads", 0);
-  if (t < 0 || t > 1024) throw_invalid(o.Env(), "threads must be in [0, 1024]");
+  if (t < 0 || t > de::kMaxThreads) throw_invalid(o.Env(), "threads must be in [0, " + std::to_string(de::kMaxThreads) + "]");
   return static_cast<int>(t);
 }
 

@@ -9,13 +9,12 @@
 #include <cstdint>
 
 #include "core/ensemble_moments.h"
+#include "common/limits.h"
 #include "core/status.h"
 
 namespace de {
 
 class Network;
-
-constexpr int kMaxExactGates = 24;
 
 // The number of gates exact_ensemble would enumerate.
 int64_t exact_gate_count(const Network& net);

@@ -27,7 +27,7 @@ Result normalise_spec(const NetworkSpec& in, NetworkSpec* out) {
   if (in.layers.empty()) return bad("a network needs at least one layer");
   if (L > kMaxLayers) return bad("too many layers (at most 2047)");
   if (in.inputs < 1 || in.inputs > kMaxUnits) return bad("inputs must be in [1, 2^24]");
-  if (in.threads < 0 || in.threads > 1024) return bad("threads must be in [0, 1024]");
+  if (in.threads < 0 || in.threads > kMaxThreads) return bad("threads must be in [0, " + std::to_string(kMaxThreads) + "]");
   Result r = check_keeps(in.inputKeep, in.inputs, "inputKeep", &s.inputKeep);
   if (!r.ok()) return r;
   for (int h = 1; h <= L; ++h) {

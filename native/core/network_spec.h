@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/limits.h"
 #include "core/status.h"
 
 namespace de {
@@ -30,9 +31,6 @@ struct NetworkSpec {
   uint64_t seed = 0;             // weight initialisation (and the default training seed, chosen in TS)
   int threads = 0;               // threads of the network's own pool; 0 = hardware_threads()
 };
-
-constexpr int kMaxLayers = 2047;          // mask streams encode h and l in 11 bits (mask_streams.h)
-constexpr int64_t kMaxUnits = 1ll << 24;  // per layer; connection columns o·units_l + j stay < 2^48
 
 // Checks sizes, keeps in [0, 1], activations and parameters, `from` lists, and that the top layer
 // has no keep. Fills empty `from` with {h−1} and empty keeps with ones in the returned copy.

@@ -1,5 +1,5 @@
 // Deterministic test data (mulberry32, the report's generator): tests never depend on Math.random.
-import { mulberry32 } from '../../src/report/stats-math.js';
+import { mulberry32 } from '../../app/report/stats-math.js';
 
 export const rng: (seed: number) => () => number = mulberry32;
 

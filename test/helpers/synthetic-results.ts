@@ -1,9 +1,9 @@
 // A synthetic Results object with the shape and rough statistics of a real run (sparse logistic
 // units, small spreads), for testing the report generator without training a network.
-import { approximationLayer, figure1Layer, figure2aLayer, figure2bLayer, figure3Layer, type LayerColumns, type ProbeSnapshot } from '../../src/report/analysis.js';
-import { allClaims } from '../../src/report/claims.js';
-import type { Results, RunSettings } from '../../src/report/results.js';
-import { seededRandom } from '../../src/report/stats-math.js';
+import { approximationLayer, figure1Layer, figure2aLayer, figure2bLayer, figure3Layer, type LayerColumns, type ProbeSnapshot } from '../../app/report/analysis.js';
+import { allClaims } from '../../app/report/claims.js';
+import type { Results, RunSettings } from '../../app/report/results.js';
+import { seededRandom } from '../../app/report/stats-math.js';
 
 /** Columns of one layer: E from a skewed distribution, V ∝ E(1−E), gap from the delta method ± 5%. */
 export function syntheticLayer(units: number, rand: () => number): LayerColumns {

@@ -1,7 +1,6 @@
 // The settings of a reproduction: the paper's setup (Section 6) with a quick default, the full
 // recipe, and the overrides the command line allows.
-import type { Network } from '../network/network.js';
-import { weightPairs } from '../network/spec.js';
+import { limits, type Network, weightPairs } from 'dropout-ensemble';
 import type { RunSettings } from './results.js';
 import { seededRandom } from './stats-math.js';
 
@@ -25,7 +24,8 @@ export function rampSchedule(from: number, to: number, ramp: number, epochs: num
  * seeded by the run's seed (mulberry32, so a run is repeatable); biases stay as the engine set them
  * (0 for logistic units with c = 1). The engine's own init is Glorot-uniform ×4 for logistic units
  * (a ≈ 0.23 between the 1200-unit layers, 8× larger), which puts the hidden units near 0 or 1 from the
- * start: std(O) is then highest at step 0 and Figure 2a shows no rising phase (/work/briefs/recipe.md).
+ * start: std(O) is then highest at step 0 and Figure 2a shows no rising phase (docs/recipe-sweep.md,
+ * "The init-scale finding").
  */
 export function smallUniformInit(net: Network, seed: number): void {
   const rand = seededRandom(seed * 2654435761 + 0x51ed);
@@ -62,7 +62,7 @@ export function quickSettings(): RunSettings {
     momentum: rampSchedule(0.9, 0.9, 1, epochs),
     maxNorm: 0,
     init: 'small-uniform',
-    samples: 10000,
+    samples: limits.defaultSamples,
     inputs: 5,
     histogramInputs: 100,
     probeInputs: 1,
@@ -77,8 +77,8 @@ export function quickSettings(): RunSettings {
 }
 
 /**
- * Hinton et al. 2012's SGD schedule, the one that reached ≤ 1.3% here (native/tests/recipe_sweep.cpp,
- * measured on an H100 with the CUDA engine; /work/briefs/recipe.md): Δw ← p·Δw − (1 − p)·ε·∇ with
+ * Hinton et al. 2012's SGD schedule, the one that reached ≤ 1.3% in the recipe sweep (measured on an
+ * H100 with the CUDA engine; docs/recipe-sweep.md): Δw ← p·Δw − (1 − p)·ε·∇ with
  * ε = 10·0.998^epoch and p ramped linearly from 0.5 to 0.99 over 500 epochs. The engine's update is
  * v ← μ·v − lr·∇, so lr = (1 − p)·ε and μ = p.
  */

@@ -1,11 +1,7 @@
 // `dropout-ensemble train`: any described network on IDX images and labels; saves the model.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
-import { classCount, imagesToInputs, labelsToTargets } from '../data/dataset.js';
-import { loadIdx } from '../data/idx.js';
-import { Network } from '../network/network.js';
-import type { NetworkSpec } from '../network/spec.js';
+import { classCount, imagesToInputs, InvalidArgumentError, labelsToTargets, limits, loadIdx, Network, type NetworkSpec } from 'dropout-ensemble';
 import { UsageError, enumFlag, intFlag, intListFlag, numberFlag, parse, requireFlag, stringFlag } from './args.js';
 import { withInterrupt } from './interrupt.js';
 import { ProgressBar } from './progress-bar.js';
@@ -88,7 +84,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const momentum = numberFlag(cmd, 'momentum', values.momentum, 0, 1);
   const maxNorm = numberFlag(cmd, 'max-norm', values['max-norm'], 0);
   const seed = intFlag(cmd, 'seed', values.seed, 0);
-  const threads = intFlag(cmd, 'threads', values.threads, 1, 1024);
+  const threads = intFlag(cmd, 'threads', values.threads, 1, limits.maxThreads);
   const hidden = intListFlag(cmd, 'hidden', values.hidden, 1) ?? [800, 800];
   const activation = enumFlag(cmd, 'activation', values.activation, ['logistic', 'tanh', 'relu', 'linear'] as const) ?? 'logistic';
   const inputKeep = numberFlag(cmd, 'input-keep', values['input-keep'], 0, 1) ?? 0.8;

@@ -1,10 +1,8 @@
 // From per-neuron ensemble statistics to the numbers behind the figures (Section 6 of the paper).
 // Pure functions over plain columns, so they are tested on synthetic data as well as real runs.
+import { ACTIVE_THRESHOLD } from 'dropout-ensemble';
 import type { ApproximationLayer, Figure1Layer, Figure2aLayer, Figure2bLayer, Figure3Layer } from './results.js';
 import { band, histogram, mean, median, medianStandardError, skewness, sortedCopy, percentileSorted } from './stats-math.js';
-
-/** A neuron is active at an input when its weight-scaled output O* exceeds this (the paper's Figure 2b). */
-export const ACTIVE_THRESHOLD = 0.1;
 
 /** The per-unit columns of one hidden layer at one input (a subset of net.ensembleStats' layer). */
 export interface LayerColumns {

@@ -1,12 +1,7 @@
 // `dropout-ensemble stats MODEL --input FILE`: per-neuron ensemble statistics for chosen inputs.
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
-import { imagesToInputs } from '../data/dataset.js';
-import { loadIdx } from '../data/idx.js';
-import type { EnsembleStats } from '../ensemble/stats.js';
-import { Network } from '../network/network.js';
-import { ACTIVE_THRESHOLD } from '../report/analysis.js';
+import { ACTIVE_THRESHOLD, type EnsembleStats, limits, imagesToInputs, InvalidArgumentError, loadIdx, Network } from 'dropout-ensemble';
 import { intFlag, intListFlag, parse, requireFlag, stringFlag, UsageError } from './args.js';
 import { withInterrupt } from './interrupt.js';
 import { ProgressBar } from './progress-bar.js';
@@ -19,7 +14,7 @@ the Eq. 22 bound and more. Prints a per-layer summary; --json writes every neuro
 
   --input FILE       IDX file of inputs (examples × features…, gzipped or not)
   --index I,J,...    which examples (default 0)
-  --samples N        subnetworks per input (default 10000)
+  --samples N        subnetworks per input (default ${limits.defaultSamples})
   --seed S           seed of the subnetworks (default 1)
   --threads T        worker threads (default: all cores)
   --json FILE        write the full statistics as JSON (- for stdout)`;
@@ -68,9 +63,9 @@ export async function statsCommand(args: string[]): Promise<number> {
   if (!modelPath) throw new UsageError(`${cmd}: give the model file, e.g. dropout-ensemble stats model.bin --input images.idx`);
   const inputPath = requireFlag(cmd, 'input', values.input);
   const indices = intListFlag(cmd, 'index', values.index, 0) ?? [0];
-  const samples = intFlag(cmd, 'samples', values.samples, 2, 1_000_000_000) ?? 10000;
+  const samples = intFlag(cmd, 'samples', values.samples, 2, 1_000_000_000) ?? limits.defaultSamples;
   const seed = intFlag(cmd, 'seed', values.seed, 0) ?? 1;
-  const threads = intFlag(cmd, 'threads', values.threads, 1, 1024);
+  const threads = intFlag(cmd, 'threads', values.threads, 1, limits.maxThreads);
   const json = stringFlag(values.json);
 
   const net = await Network.load(resolve(modelPath), threads ? { threads } : {});

@@ -3,10 +3,7 @@
 // inputs (Figure 3), the test error of the weight-scaled and Monte Carlo predictions, the report.
 // Checkpoints are written on interrupt and after each phase, so `--resume` continues where it stopped.
 import { availableParallelism, cpus, platform, arch } from 'node:os';
-import { AbortError } from '../errors.js';
-import { loadMnist, type Mnist } from '../data/mnist.js';
-import { info } from '../info.js';
-import { Network } from '../network/network.js';
+import { AbortError, info, loadMnist, type Mnist, Network } from 'dropout-ensemble';
 import { approximationLayer, figure1Layer, figure2aLayer, figure2bLayer, figure3Layer, type LayerColumns } from './analysis.js';
 import { deserializeColumns, loadCheckpoint, removeCheckpoint, saveCheckpoint, serializeColumns, type CheckpointState } from './checkpoint.js';
 import { allClaims } from './claims.js';

@@ -4,7 +4,7 @@
 //   130 interrupted (a checkpoint or the model was saved first). Set DE_DEBUG=1 for stack traces.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AbortError } from '../errors.js';
+import { AbortError } from 'dropout-ensemble';
 import { CheckpointMismatchError, InterruptedError } from '../report/pipeline.js';
 import { UsageError } from './args.js';
 import { REPRODUCE_USAGE, reproduceCommand } from './reproduce.js';

@@ -8,9 +8,7 @@
 // complete model file.
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptFileError } from '../errors.js';
-import { writeFileAtomic } from '../network/atomic-write.js';
-import type { Network } from '../network/network.js';
+import { CorruptFileError, type Network, writeFileAtomic } from 'dropout-ensemble';
 import type { LayerColumns } from './analysis.js';
 import type { StoredProbe } from './probed-training.js';
 import type { EpochRecord, RunSettings, Timings } from './results.js';

@@ -1,6 +1,6 @@
 // The report's few calls into the engine beyond train/predict: per-neuron ensemble statistics at a
-// fixed input (net.ensembleStats, issue 4), reduced to the hidden layers' columns the report uses.
-import type { Network } from '../network/network.js';
+// fixed input (net.ensembleStats), reduced to the hidden layers' columns the report uses.
+import type { Network } from 'dropout-ensemble';
 import type { LayerColumns } from './analysis.js';
 
 /** Per-neuron statistics of the hidden layers (paper layers 1..L−1) at one input, as plain Float64Arrays. */

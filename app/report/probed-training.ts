@@ -5,8 +5,7 @@
 // before a Ctrl-C are in `o.probes` when the checkpoint is written. On resume the network continues
 // from its saved optimizer state; a record of a step already held (the state the run stopped in) is
 // the same state and is skipped, so the probes equal those of an uninterrupted run.
-import type { Network } from '../network/network.js';
-import type { EpochStats, Optimizer, ProbeRecord } from '../network/train-options.js';
+import type { EpochStats, Network, Optimizer, ProbeRecord } from 'dropout-ensemble';
 import type { ProbeSnapshot } from './analysis.js';
 import type { EpochRecord } from './results.js';
 

@@ -1,7 +1,7 @@
 // The report's figures as vega-lite specifications, compiled by vega-lite and rendered to SVG by
 // vega's headless renderer. Each spec carries its own data, so a spec is also a complete record.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { loadVega } from './vega.js';
 import type { Results } from './results.js';
 
 export interface Figure {
@@ -202,9 +202,13 @@ export function allFigures(res: Results): Figure[] {
   return [figure1Left(res), figure1Right(res), figure2a(res), figure2b(res), figure3(res)];
 }
 
-/** Compiles a vega-lite spec and renders it to an SVG string with vega's headless renderer. */
+/**
+ * Compiles a vega-lite spec and renders it to an SVG string with vega's headless renderer. Rejects
+ * with MissingDependencyError when vega or vega-lite is not installed.
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const { vega, vegaLite } = await loadVega();
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

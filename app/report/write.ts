@@ -1,6 +1,7 @@
 // Writes a report folder: results.json, figures/*.svg (and each figure's vega-lite spec), index.html.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from 'dropout-ensemble';
 import { allFigures, renderSvg } from './figures.js';
 import { renderHtml, type RenderedFigure } from './html.js';
 import type { Results } from './results.js';
@@ -13,10 +14,8 @@ export interface WrittenReport {
 }
 
 /** Writes a file through a temporary name, so a reader never sees half of it. */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+function writeAtomic(path: string, text: string): Promise<void> {
+  return writeFileAtomic(path, Buffer.from(text));
 }
 
 /** JSON with NaN/±Infinity written as null (JSON has no such numbers) and typed arrays as arrays. */

@@ -36,7 +36,13 @@
     },
     {
       "target_name": "dropout_ensemble",
-      "sources": ["<!@(node -p \"require('./native/sources.json').core.join(' ')\")", "<!@(node -p \"require('./native/sources.json').cpu.join(' ')\")", "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"],
+      "sources": [
+        "<!@(node -p \"require('./native/sources.json').common.join(' ')\")",
+        "<!@(node -p \"require('./native/sources.json').cpu.join(' ')\")",
+        "<!@(node -p \"require('./native/sources.json').core.join(' ')\")",
+        "<!@(node -p \"require('./native/sources.json').cuda_host.join(' ')\")",
+        "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"
+      ],
       "dependencies": ["de_cpu_avx2", "de_cpu_avx512"],
       "libraries": ["-lpthread", "-ldl"]
     }

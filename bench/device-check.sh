@@ -14,7 +14,7 @@ main() {
 section "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 nvcc --version | tail -1
-# cuBLAS is opened at run time (native/cuda/cublas_dyn.cpp); find it where the toolkit or PyTorch keeps it.
+# cuBLAS is opened at run time (native/cuda/device/cublas_dyn.cpp); find it where the toolkit or PyTorch keeps it.
 if [ -z "${DE_CUBLAS_LIB:-}" ] && ! ldconfig -p | grep -q 'libcublas\.so\.13'; then
   for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
            $(python3 -c 'import nvidia.cublas, os; print(os.path.join(nvidia.cublas.__path__[0], "lib"))' 2>/dev/null); do

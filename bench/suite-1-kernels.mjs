@@ -1,18 +1,19 @@
 // Kernels: masked product GFLOP/s on the paper's shapes vs the FMA peak and OpenBLAS (same run);
-// mask generation rate; moment accumulation rate.
+// mask generation rate; moment accumulation rate. The FMA peak and OpenBLAS are measured by the C++
+// tool de_bench_kernels (native/tools/bench_kernels.cpp; built in build-tools/ on first use).
 import { kernels } from '../dist/index.js';
-import { native } from '../dist/native.js';
+import { runTool } from './native-tools.mjs';
 import { fmt, interleaved, randomFloats, timeIt } from './util.mjs';
 
 export async function run({ log }) {
-  const raw = native();
   const out = { peak: {}, peakSamples: { 1: [], 2: [] }, matmul: [], masks: {}, moments: {} };
   // The peak is measured before and after the products, and the higher taken: a neighbour that held
   // a vCPU through one 0.5 s window once made the 2-thread peak 16% low, and every product look
   // better than it is by as much.
   const measurePeak = () => {
+    const { peak } = runTool('de_bench_kernels', ['peak', '--threads', '1,2', '--seconds', '0.5']);
     for (const t of [1, 2]) {
-      out.peakSamples[t].push(raw.bench.fmaPeak(t, 0.5));
+      out.peakSamples[t].push(peak[t]);
       out.peak[t] = Math.max(...out.peakSamples[t]);
     }
   };
@@ -20,16 +21,16 @@ export async function run({ log }) {
   // OpenBLAS's worker threads spin for 2^28 cycles (~70 ms) after each call before they sleep; called
   // in turn with it, our next call found its second vCPU taken by that spin (our batch-100 median
   // fell to half of our median alone). 2^20 cycles (~0.3 ms) is about what our pool spins (200 µs).
-  // OpenBLAS reads the variable once, when it loads (here); unless the user chose a value. Put back
-  // afterwards, so that the PyTorch peers of the other suites run with their own defaults.
-  const userTimeout = process.env.OPENBLAS_THREAD_TIMEOUT;
-  if (userTimeout === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = '20';
-  const openblas = raw.bench.openblasAvailable();
-  if (userTimeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
-  if (openblas) log(`OpenBLAS: worker spin before sleeping 2^${userTimeout ?? 20} cycles (OPENBLAS_THREAD_TIMEOUT)`);
+  // The tool's environment only, unless the user chose a value.
+  const blasEnv = process.env.OPENBLAS_THREAD_TIMEOUT === undefined ? { OPENBLAS_THREAD_TIMEOUT: '20' } : {};
+  // The engine's product and OpenBLAS on the same shapes, each alone (mean) and called in turn for
+  // 4 s per shape (median and best per call), in the tool.
+  const peers = runTool('de_bench_kernels', ['gemm', '--threads', '1,2', '--seconds', '4'], blasEnv);
+  const openblas = peers.openblas;
+  if (openblas) log(`OpenBLAS: worker spin before sleeping 2^${process.env.OPENBLAS_THREAD_TIMEOUT ?? 20} cycles (OPENBLAS_THREAD_TIMEOUT)`);
   if (!openblas) log('OpenBLAS: not installed (apt-get install libopenblas0) — peer ratio skipped');
 
-  const table = '\n                          |    mean (benchmark.js)     |     median call            |     best call\nshape (m × k→n)       thr |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS';
+  const table = '\n                          |  mean (public API)         |  median call (C++, in turn) |  best call (C++, in turn)\nshape (m × k→n)       thr |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS |  GFLOP/s  of peak  vs OBLAS';
   const cell = (gflops, peak, blas) => [fmt(gflops).padStart(8), `${fmt(100 * gflops / peak, 0)}%`.padStart(8),
     (blas ? `${fmt(gflops / blas, 2)}×` : '—').padStart(9)].join(' ');
   let layerFn = null;
@@ -41,14 +42,13 @@ export async function run({ log }) {
         const flop = 2 * m * n * k;
         const oursFn = () => kernels.maskedMatmul({ a, b, m, n, k, mask, out: c, threads });
         if (m === 10000 && k === 1200 && threads === 2) layerFn = oursFn; // the moments' yardstick, below
-        const blasFn = () => raw.bench.openblasSgemm(a, b, c, m, n, k, threads);
-        // benchmark.js means (each measured on its own), then the two interleaved call by call.
+        // benchmark.js mean of the public API; the tool's OpenBLAS mean, and the two in turn.
         const ours = await timeIt(oursFn);
         const gflops = flop / ours.mean / 1e9;
-        const blas = openblas ? flop / (await timeIt(blasFn)).mean / 1e9 : null;
-        const [oi, bi] = interleaved(openblas ? [oursFn, blasFn] : [oursFn], { seconds: 4 });
-        const best = { gflops: flop / oi.best / 1e9, openblasGflops: bi ? flop / bi.best / 1e9 : null };
-        const median = { gflops: flop / oi.median / 1e9, openblasGflops: bi ? flop / bi.median / 1e9 : null };
+        const peer = peers.shapes.find((s) => s.m === m && s.k === k && s.n === n && s.threads === threads);
+        const blas = peer.openblas ? peer.openblas.mean : null;
+        const best = { gflops: peer.ours.best, openblasGflops: peer.openblas?.best ?? null };
+        const median = { gflops: peer.ours.median, openblasGflops: peer.openblas?.median ?? null };
         for (const r of [best, median]) r.vsOpenblas = r.openblasGflops ? r.gflops / r.openblasGflops : null;
         out.matmul.push({ m, k, n, threads, gflops, openblasGflops: blas, vsOpenblas: blas ? gflops / blas : null, best, median });
       }
@@ -65,7 +65,7 @@ export async function run({ log }) {
     log(`${String(m).padStart(5)} × ${k}→${n}`.padEnd(21), String(threads).padStart(3), '|', cell(gflops, peak, row.openblasGflops), '|',
       cell(median.gflops, peak, median.openblasGflops), '|', cell(best.gflops, peak, best.openblasGflops));
   }
-  log('mean: benchmark.js mean of each measured alone; median / best: per call, ours and OpenBLAS called in turn for 4 s (a burst of load from a neighbour spoils less of a longer window).');
+  log('mean: benchmark.js mean of the public kernels.maskedMatmul, against OpenBLAS alone (the tool); median / best: per call, the engine\'s product and OpenBLAS called in turn for 4 s in de_bench_kernels (a burst of load from a neighbour spoils less of a longer window).');
 
   // Masks for one batch-100 layer of 1200 units vs the product of that layer (1200→1200).
   const rows = 100, cols = 1200;

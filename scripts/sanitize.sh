@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The C++ tests and a vitest subset under AddressSanitizer + UndefinedBehaviorSanitizer (issue 7).
+# The C++ tests and a vitest subset under AddressSanitizer + UndefinedBehaviorSanitizer.
 #
 #   1. build-asan/: de_tests with -DDE_SANITIZE=ON -DDE_CUDA=OFF, run with halt_on_error and, where
 #      LeakSanitizer can run (it needs ptrace; some containers forbid it), detect_leaks=1.

@@ -1,5 +1,5 @@
 // info(): what this build runs with — the CPU kernel chosen at load, the thread count, and which
-// backends are built and usable here (native/core/backend_info.h). The CUDA backend is looked for
+// backends are built and usable here (native/addon/info_binding.cpp). The CUDA backend is looked for
 // (libde_cuda.so next to the addon, or $DE_CUDA_LIB) and its GPU probed on the first call.
 import { callNative } from './errors.js';
 import { native, nativePath } from './native.js';

@@ -1,5 +1,6 @@
 // The one typed door to the addon: loads whichever build exists and types its raw surface.
 // Nothing else imports the .node file. Sections are grouped by binding file.
+import type { Limits } from './limits.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,7 @@ import { NativeLoadError } from './errors.js';
 export interface RawMaskedMatmulArgs {
   a: Float32Array; b: Float32Array; m: number; n: number; k: number;
   mask?: Uint8Array; scale?: Float32Array; bias?: Float32Array; out?: Float32Array; threads?: number;
-  backend?: 'cpu' | 'cuda';         // 'cuda': through libde_cuda.so (native/core/cuda_kernels.h)
+  backend?: 'cpu' | 'cuda';         // 'cuda': through libde_cuda.so (native/cuda/host/cuda_kernels.h)
 }
 export interface RawMomentColumns {
   count: number;
@@ -40,16 +41,11 @@ export interface RawKernels {
   };
 }
 
-// ---- info and benchmark natives (native/addon/info_binding.cpp) ----
+// ---- info and limits (native/addon/info_binding.cpp) ----
 export interface RawInfo {
   cpuKernel: string; momentsKernel: string; hardwareThreads: number;
   /** library: path when built; device: GPU when usable; reason: why not usable (empty strings otherwise). */
   cuda: { built: boolean; usable: boolean; library: string; device: string; reason: string };
-}
-export interface RawBench {
-  fmaPeak(threads: number, seconds: number): number;
-  openblasAvailable(): boolean;
-  openblasSgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, threads: number): boolean;
 }
 
 // ---- network (native/addon/network_binding.cpp; engine: native/core/network.h) ----
@@ -70,7 +66,7 @@ export interface RawNetworkSpec {
   layers: RawLayerSpec[];
   seed: number;                     // integer in [0, 2^53): weight initialisation
   threads: number;                  // 0 = all cores
-  /** 'cuda': train and ensembleSample run on the GPU (native/core/cuda_network.h). Default 'cpu'. */
+  /** 'cuda': train and ensembleSample run on the GPU (native/cuda/host/cuda_network.h). Default 'cpu'. */
   backend?: 'cpu' | 'cuda';
 }
 /** Exactly one of labels (class indices, one per example) and values ([count × outputs]). */
@@ -182,19 +178,12 @@ export interface RawEnsemble {
   ensembleGateCount(network: RawNetwork): number;
 }
 
-export interface RawLimits {
-  readonly maxThreads: number;
-  readonly maxLayers: number;
-  readonly maxUnits: number;
-  readonly maxExactGates: number;
-  readonly defaultEnsembleBatch: number;
-  readonly defaultSamples: number;
-}
+/** The addon's `limits` has the keys and meaning of the library's (src/limits.ts). */
+export type RawLimits = Limits;
 
 export interface RawAddon {
   kernels: RawKernels;
   info(): RawInfo;
-  bench: RawBench;
   /** The engine's limits and defaults (native/common/limits.h); src/limits.ts holds the same values. */
   limits: RawLimits;
   Network: RawNetworkConstructor;

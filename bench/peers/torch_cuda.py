@@ -1,6 +1,6 @@
 """The CUDA benchmark's workloads in PyTorch, for the ratio printed by bench/device-check.sh.
 
-Same shapes and the same work as native/cuda/bench_cuda.cpp: a masked product with a fresh keep-0.5
+Same shapes and the same work as native/tools/bench_cuda.cpp: a masked product with a fresh keep-0.5
 unit mask per call (fp32, then TF32), one epoch of the paper's network (784-1200-1200-1200-1200-10,
 logistic hidden units, softmax top, keep 0.8 / 0.5, per-example masks, no inverted scaling, Adam 1e-3,
 batch 100) on 60,000 random MNIST-shaped examples held on the GPU, and 10,000 Monte Carlo samples of one

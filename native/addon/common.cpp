@@ -1,5 +1,6 @@
 #include "addon/common.h"
 
+#include <cstring>
 #include <new>
 
 namespace de_addon {
@@ -18,6 +19,30 @@ Napi::Error make_error(Napi::Env env, const de::Result& r) {
 
 void throw_invalid(Napi::Env env, const std::string& message) {
   throw make_error(env, "ERR_INVALID_ARGUMENT", message);
+}
+
+std::string get_string(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsString()) throw_invalid(o.Env(), std::string(key) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::vector<float> float_vector(const Napi::Value& v, const char* name) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  auto a = typed<float>(v, name);
+  return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
+}
+
+Napi::Float32Array copy_out(Napi::Env env, const float* p, size_t n) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, n);
+  if (n) std::memcpy(a.Data(), p, n * sizeof(float));
+  return a;
+}
+
+Napi::Float64Array copy_out(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
+  return a;
 }
 
 double get_number(const Napi::Object& o, const char* key, double fallback) {

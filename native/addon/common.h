@@ -5,8 +5,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "core/status.h"
+#include "common/status.h"
 #include "core/thread_pool.h"
 
 namespace de_addon {
@@ -52,6 +53,12 @@ Napi::TypedArrayOf<T> typed(const Napi::Value& v, const char* name, size_t lengt
 }
 
 double get_number(const Napi::Object& o, const char* key, double fallback);
+std::string get_string(const Napi::Object& o, const char* key);  // required string property
+// A copy of an optional Float32Array (undefined or null: empty).
+std::vector<float> float_vector(const Napi::Value& v, const char* name);
+// New typed arrays holding a copy of native results.
+Napi::Float32Array copy_out(Napi::Env env, const float* p, size_t n);
+Napi::Float64Array copy_out(Napi::Env env, const std::vector<double>& v);
 int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback);
 uint64_t get_seed(const Napi::Value& v);  // JS number in [0, 2^53) → uint64
 

@@ -19,12 +19,6 @@ namespace de_addon {
 
 namespace {
 
-Napi::Float64Array f64(Napi::Env env, const std::vector<double>& v) {
-  Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
-  return a;
-}
-
 Napi::Object moments_object(Napi::Env env, const de::EnsembleMoments& m) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("samples", static_cast<double>(m.samples));
@@ -33,14 +27,14 @@ Napi::Object moments_object(Napi::Env env, const de::EnsembleMoments& m) {
   for (size_t k = 0; k < m.layers.size(); ++k) {
     const de::EnsembleLayerMoments& lm = m.layers[k];
     Napi::Object l = Napi::Object::New(env);
-    l.Set("mean", f64(env, lm.mean));
-    l.Set("variance", f64(env, lm.variance));
-    l.Set("third", f64(env, lm.third));
-    l.Set("meanLogO", f64(env, lm.meanLogO));
-    l.Set("meanLog1mO", f64(env, lm.meanLog1mO));
-    l.Set("meanS", f64(env, lm.meanS));
-    l.Set("varianceS", f64(env, lm.varianceS));
-    l.Set("deterministic", f64(env, lm.deterministic));
+    l.Set("mean", copy_out(env, lm.mean));
+    l.Set("variance", copy_out(env, lm.variance));
+    l.Set("third", copy_out(env, lm.third));
+    l.Set("meanLogO", copy_out(env, lm.meanLogO));
+    l.Set("meanLog1mO", copy_out(env, lm.meanLog1mO));
+    l.Set("meanS", copy_out(env, lm.meanS));
+    l.Set("varianceS", copy_out(env, lm.varianceS));
+    l.Set("deterministic", copy_out(env, lm.deterministic));
     layers.Set(static_cast<uint32_t>(k), l);
   }
   o.Set("layers", layers);

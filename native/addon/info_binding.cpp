@@ -1,13 +1,15 @@
-// info(): which CPU kernel runs, how many threads, which backends are built and usable here; and
-// the benchmark-only natives (FMA peak loop, OpenBLAS peer), kept apart from the public surface.
+// info(): which CPU kernels run, how many threads, which backends are built and usable here; and
+// limits, the engine's limits and defaults.
 #include <napi.h>
+
+#include <string>
 
 #include "addon/common.h"
 #include "addon/features.h"
 #include "common/limits.h"
-#include "core/backend_info.h"
-#include "core/openblas_probe.h"
-#include "cpu/kernels.h"
+#include "core/thread_pool.h"
+#include "cpu/dispatch.h"
+#include "cuda/host/cuda_loader.h"
 
 namespace de_addon {
 
@@ -16,41 +18,23 @@ namespace {
 // The CUDA library is looked for and its GPU probed on the first call (cuda_loader.h), not at load.
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const de::BackendInfo b = de::backend_info();
+  const de::cpu::Dispatch& cpu = de::cpu::dispatch();
   Napi::Object r = Napi::Object::New(env);
-  r.Set("cpuKernel", Napi::String::New(env, b.cpuKernel));
-  r.Set("momentsKernel", Napi::String::New(env, b.momentsKernel));
-  r.Set("hardwareThreads", Napi::Number::New(env, b.threads));
+  r.Set("cpuKernel", Napi::String::New(env, cpu.gemm->name));
+  r.Set("momentsKernel", Napi::String::New(env, cpu.moments_name));
+  r.Set("hardwareThreads", Napi::Number::New(env, de::hardware_threads()));
+  std::string library;
+  const bool built = de::find_cuda_library(&library).ok();
+  const de::CudaBackend* backend = nullptr;
+  const de::Result usable = de::load_cuda_backend(&backend);
   Napi::Object cuda = Napi::Object::New(env);
-  cuda.Set("built", Napi::Boolean::New(env, b.cudaBuilt));
-  cuda.Set("usable", Napi::Boolean::New(env, b.cudaUsable));
-  cuda.Set("library", Napi::String::New(env, b.cudaLibrary));
-  cuda.Set("device", Napi::String::New(env, b.cudaDevice));
-  cuda.Set("reason", Napi::String::New(env, b.cudaReason));
+  cuda.Set("built", Napi::Boolean::New(env, built));
+  cuda.Set("usable", Napi::Boolean::New(env, usable.ok()));
+  cuda.Set("library", Napi::String::New(env, library));
+  cuda.Set("device", Napi::String::New(env, usable.ok() ? std::string(backend->device) : std::string()));
+  cuda.Set("reason", Napi::String::New(env, usable.ok() ? std::string() : usable.message));
   r.Set("cuda", cuda);
   return r;
-}
-
-// fmaPeak(threads, seconds) → GFLOP/s of a register-only FMA loop (the machine's fp32 peak).
-Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
-  const int threads = info[0].As<Napi::Number>().Int32Value();
-  const double seconds = info[1].As<Napi::Number>().DoubleValue();
-  if (threads < 1 || threads > 1024 || !(seconds > 0 && seconds < 60)) throw_invalid(info.Env(), "bad fmaPeak arguments");
-  return Napi::Number::New(info.Env(), de::measure_fma_peak_gflops(threads, seconds));
-}
-
-// openblasSgemm(a, b, c, m, n, k, threads) → true when OpenBLAS ran C = A·Bᵀ, false when absent.
-Napi::Value OpenblasSgemm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int64_t m = info[3].As<Napi::Number>().Int64Value(), n = info[4].As<Napi::Number>().Int64Value(),
-                k = info[5].As<Napi::Number>().Int64Value();
-  if (m < 1 || n < 1 || k < 1) throw_invalid(env, "bad sizes");
-  auto a = typed<float>(info[0], "a", static_cast<size_t>(m * k));
-  auto b = typed<float>(info[1], "b", static_cast<size_t>(n * k));
-  auto c = typed<float>(info[2], "c", static_cast<size_t>(m * n));
-  const int threads = info[6].As<Napi::Number>().Int32Value();
-  if (!de::openblas_available()) return Napi::Boolean::New(env, false);
-  return Napi::Boolean::New(env, de::openblas_sgemm_nt(m, n, k, a.Data(), k, b.Data(), k, c.Data(), n, threads));
 }
 
 }  // namespace
@@ -72,13 +56,6 @@ static Napi::Object Limits(Napi::Env env) {
 void InitInfo(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New<Info>(env, "info"));
   exports.Set("limits", Limits(env));
-  Napi::Object bench = Napi::Object::New(env);
-  bench.Set("fmaPeak", Napi::Function::New<FmaPeak>(env, "fmaPeak"));
-  bench.Set("openblasSgemm", Napi::Function::New<OpenblasSgemm>(env, "openblasSgemm"));
-  bench.Set("openblasAvailable", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
-    return Napi::Boolean::New(i.Env(), de::openblas_available());
-  }, "openblasAvailable"));
-  exports.Set("bench", bench);
 }
 
 }  // namespace de_addon

@@ -9,12 +9,12 @@
 #include "addon/common.h"
 #include "addon/features.h"
 #include "common/limits.h"
-#include "core/cuda_kernels.h"
+#include "cuda/host/cuda_kernels.h"
 #include "core/finite.h"
 #include "core/gemm.h"
 #include "core/masks.h"
 #include "core/moments.h"
-#include "core/philox.h"
+#include "common/philox.h"
 
 namespace de_addon {
 
@@ -181,11 +181,7 @@ class MomentAccumulatorWrap : public Napi::ObjectWrap<MomentAccumulatorWrap> {
   Napi::Value Columns(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object r = Napi::Object::New(env);
-    auto f64 = [&](const std::vector<double>& v) {
-      Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
-      if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
-      return a;
-    };
+    auto f64 = [&](const std::vector<double>& v) { return copy_out(env, v); };
     r.Set("count", Napi::Number::New(env, static_cast<double>(acc_->count())));
     r.Set("mean", f64(acc_->mean()));
     r.Set("m2", f64(acc_->m2()));

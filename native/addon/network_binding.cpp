@@ -15,12 +15,6 @@ namespace de_addon {
 
 namespace {
 
-std::vector<float> float_vector(const Napi::Value& v, const char* name) {
-  if (v.IsUndefined() || v.IsNull()) return {};
-  auto a = typed<float>(v, name);
-  return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
-}
-
 de::Activation parse_activation(Napi::Env env, const std::string& s) {
   if (s == "logistic") return de::Activation::Logistic;
   if (s == "linear") return de::Activation::Linear;
@@ -28,12 +22,6 @@ de::Activation parse_activation(Napi::Env env, const std::string& s) {
   if (s == "relu") return de::Activation::Relu;
   if (s == "tanh") return de::Activation::Tanh;
   throw_invalid(env, "unknown activation " + s);
-}
-
-std::string get_string(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsString()) throw_invalid(o.Env(), std::string(key) + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
 }
 
 de::NetworkSpec parse_spec(Napi::Env env, const Napi::Object& o) {
@@ -76,12 +64,6 @@ int layer_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
     throw_invalid(info.Env(), std::string(name) + " must be a layer number");
   }
   return static_cast<int>(d);
-}
-
-Napi::Float32Array copy_out(Napi::Env env, const float* p, size_t n) {
-  Napi::Float32Array a = Napi::Float32Array::New(env, n);
-  if (n) std::memcpy(a.Data(), p, n * sizeof(float));
-  return a;
 }
 
 }  // namespace

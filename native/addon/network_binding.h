@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "addon/common.h"
-#include "core/cuda_network.h"
+#include "cuda/host/cuda_network.h"
 #include "core/network.h"
 
 namespace de_addon {

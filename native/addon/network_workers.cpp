@@ -23,18 +23,6 @@ namespace de_addon {
 
 namespace {
 
-std::string get_string(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsString()) throw_invalid(o.Env(), std::string(key) + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-std::vector<float> float_vector(const Napi::Value& v, const char* name) {
-  if (v.IsUndefined() || v.IsNull()) return {};
-  auto a = typed<float>(v, name);
-  return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
-}
-
 // A data set for the worker: inputs and float targets referenced (not copied), labels widened.
 struct DataBaton {
   Napi::Reference<Napi::Value> inputsRef, valuesRef;
@@ -289,9 +277,7 @@ class PredictWorker : public PromiseWorker {
  protected:
   de::Result Run() override { return de::predict(lease_.net(), inputs_, count_, opts_, out_.data()); }
   Napi::Value Resolve(Napi::Env env) override {
-    Napi::Float32Array a = Napi::Float32Array::New(env, out_.size());
-    if (!out_.empty()) std::memcpy(a.Data(), out_.data(), out_.size() * sizeof(float));
-    return a;
+    return copy_out(env, out_.data(), out_.size());
   }
 
  private:

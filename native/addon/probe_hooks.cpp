@@ -49,11 +49,7 @@ de::Result ProbeBaton::finish(const de::Network& net) {
 }
 
 Napi::Object record_to_js(Napi::Env env, const de::ProbeRecord& r) {
-  auto f64 = [&](const std::vector<double>& v) {
-    Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
-    if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
-    return a;
-  };
+  auto f64 = [&](const std::vector<double>& v) { return copy_out(env, v); };
   auto perLayer = [&](const std::vector<std::vector<double>>& v) {
     Napi::Array a = Napi::Array::New(env, v.size());
     for (size_t h = 0; h < v.size(); ++h) a.Set(static_cast<uint32_t>(h), f64(v[h]));

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/probes.h"
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 class Network;

@@ -6,18 +6,10 @@
 #include <cstdint>
 
 #include "core/network_spec.h"
+#include "cpu/dispatch.h"
+#include "cpu/scalar_math.h"
 
 namespace de {
-
-template <typename T> inline T sigmoid(T z) {
-  if (z >= 0) return T(1) / (T(1) + std::exp(-z));
-  const T e = std::exp(z);
-  return e / (T(1) + e);
-}
-// log σ(z) without overflow: −log(1 + e^(−z)).
-template <typename T> inline T log_sigmoid(T z) {
-  return z >= 0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z));
-}
 
 // Per-layer constants of the logistic: z = lambda·S − lnC.
 struct LogisticParams {
@@ -26,14 +18,12 @@ struct LogisticParams {
 inline LogisticParams logistic_params(const LayerSpec& s) {
   return {static_cast<float>(s.lambda), static_cast<float>(std::log(s.c))};
 }
-// z = λ·S − ln c rounded once, as the vector kernels (fused multiply-add) and the CUDA backend form
-// it; S itself when λ = 1 and c = 1.
-inline float logit(float lambda, float S, float lnC) { return std::fma(lambda, S, -lnC); }
-
-// O = σ(λ·S − ln c) for a row: vectorised (AVX-512F or AVX2, by cpuid; cpu/activation_group.h), or the
-// scalar sigmoid in logistic_row_portable (other CPUs, DE_CPU_KERNEL=ref). Both within 3 ulp of σ.
-void logistic_row(const float* S, float* O, int64_t n, float lambda, float lnC);
-void logistic_row_portable(const float* S, float* O, int64_t n, float lambda, float lnC);
+// O = σ(λ·S − ln c) for a row, by the kernel of the dispatch table (cpu/dispatch.h): vectorised
+// (AVX-512F or AVX2; cpu/activation_group.h) or the scalar sigmoid (cpu/activation_ref.cpp, other
+// CPUs and DE_CPU_KERNEL=ref). All within 3 ulp of σ.
+inline void logistic_row(const float* S, float* O, int64_t n, float lambda, float lnC) {
+  cpu::dispatch().logistic_row(S, O, n, lambda, lnC);
+}
 
 // O = f(S) for one row of `units` values (softmax normalises the row, max-subtracted).
 inline void activate_row(const LayerSpec& s, const float* S, float* O, int64_t units) {

@@ -1,7 +1,7 @@
 // Connection dropout (Eq. 3). Each (example, output unit) row of gates is drawn into a per-worker
 // buffer as 32-bit lane masks — by the AVX2 Philox (cpu/connection_avx2.cpp) when the CPU has it,
-// else by the scalar Philox; the very same gates either way — and used at once by a vectorised
-// masked dot product or axpy. The loops are ordered so that the weights a task reads stay in L2
+// else by the scalar Philox (cpu/connection_ref.cpp); the very same gates either way — and used at
+// once by a masked dot product or axpy. The loops are ordered so that the weights a task reads stay in L2
 // while every example of the batch passes over them (W of a 1200×1200 layer is 5.8 MB; reading it
 // once per example would cost more than the arithmetic).
 #include "core/connection_dropout.h"
@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
-#include "cpu/connection_simd.h"
-#include "cpu/kernels.h"
+#include "cpu/dispatch.h"
 
 namespace de {
 
@@ -31,37 +30,15 @@ void run(ThreadPool* pool, int threads, int64_t tasks, const std::function<void(
   }
 }
 
-// ---- portable inner loops (any CPU, and DE_CPU_KERNEL=ref) ----
-void gate_row_portable(const cpu::GateRow& g, const uint64_t* thresholds, int32_t* mask) {
-  const uint32_t k0 = static_cast<uint32_t>(g.seed), k1 = static_cast<uint32_t>(g.seed >> 32);
-  int64_t j = 0;
-  while (j < g.n) {
-    const uint64_t col = g.col0 + static_cast<uint64_t>(j);
-    const U32x4 w = philox4x32_10(mask_counter(g.stream, g.row, col), k0, k1);
-    for (uint64_t q = col & 3; q < 4 && j < g.n; ++q, ++j) mask[j] = -static_cast<int32_t>(static_cast<uint64_t>(w.v[q]) < thresholds[j]);
-  }
-}
-float masked_dot_portable(const int32_t* mask, const float* w, const float* a, int64_t n) {
-  float s = 0.0f;
-  for (int64_t j = 0; j < n; ++j) s += mask[j] ? w[j] * a[j] : 0.0f;
-  return s;
-}
-void masked_axpy_portable(const int32_t* mask, float d, const float* x, float* y, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) y[j] += mask[j] ? d * x[j] : 0.0f;
-}
-
-bool use_avx2() {
-  return cpu::kConnectionAvx2Compiled && cpu_use_avx2();
-}
-
-// Draws rows of gates into per-worker scratch, from Philox or from given bytes.
+// Draws rows of gates into per-worker scratch, from Philox or from given bytes, with the gate
+// kernels of the dispatch table (read once per pass).
 class GateDrawer {
  public:
   GateDrawer(const ConnectionGates& g, ThreadPool* pool)
-      : g_(g), avx2_(use_avx2()), workers_(pool ? pool->size() : 1) {
+      : g_(g), k_(*cpu::dispatch().gates), workers_(pool ? pool->size() : 1) {
     const int64_t n = g.unitsL;
     mask_.resize(static_cast<size_t>(workers_ * cpu::gate_mask_scratch(n)));
-    if (g.given || g.replay || !avx2_) return;
+    if (g.given || g.replay) return;
     words_.resize(static_cast<size_t>(workers_ * cpu::gate_words_scratch(n)));
     const size_t padded = static_cast<size_t>(cpu::gate_mask_scratch(n));
     biased_.assign(padded, static_cast<int32_t>(0x80000000u));  // padding: never kept
@@ -84,57 +61,36 @@ class GateDrawer {
     }
     const int64_t at = (r * g_.unitsH + o) * gate_words(n);
     if (g_.replay) {
-      if (avx2_) {
-        cpu::bits_to_mask_avx2(g_.replay + at, n, mask);
-      } else {
-        for (int64_t j = 0; j < n; ++j) mask[j] = -static_cast<int32_t>((g_.replay[at + (j >> 6)] >> (j & 63)) & 1);
-      }
+      k_.bits_to_mask(g_.replay + at, n, mask);
       return mask;
     }
-    if (avx2_) {
-      cpu::gate_row_avx2(gate_row(r, o), thresholds(), words_.data() + worker * cpu::gate_words_scratch(n), mask);
-    } else {
-      gate_row_portable(gate_row(r, o), g_.thresholds, mask);
-    }
-    if (g_.record) {
-      if (avx2_) {
-        cpu::mask_to_bits_avx2(mask, n, g_.record + at);
-      } else {
-        uint64_t* bits = g_.record + at;
-        std::fill(bits, bits + gate_words(n), uint64_t{0});
-        for (int64_t j = 0; j < n; ++j) bits[j >> 6] |= static_cast<uint64_t>(mask[j] != 0) << (j & 63);
-      }
-    }
+    k_.gate_row(gate_row(r, o), thresholds(), words_.data() + worker * cpu::gate_words_scratch(n), mask);
+    if (g_.record) k_.mask_to_bits(mask, n, g_.record + at);
     return mask;
   }
 
-  float dot(const int32_t* m, const float* w, const float* a) const {
-    return avx2_ ? cpu::masked_dot_avx2(m, w, a, g_.unitsL) : masked_dot_portable(m, w, a, g_.unitsL);
-  }
-  // Σ_j gate_j·w_j·a_j over the gates of row (r, o); drawn Philox gates go straight into the AVX2 loop.
+  float dot(const int32_t* m, const float* w, const float* a) const { return k_.masked_dot(m, w, a, g_.unitsL); }
+  // Σ_j gate_j·w_j·a_j over the gates of row (r, o); drawn Philox gates go straight into the kernel.
   float dot_row(int64_t r, int64_t o, int worker, const float* w, const float* a) {
-    if (!g_.given && !g_.replay && avx2_) {
+    if (!g_.given && !g_.replay) {
       const int64_t n = g_.unitsL;
       uint64_t* record = g_.record ? g_.record + (r * g_.unitsH + o) * gate_words(n) : nullptr;
-      return cpu::gate_dot_avx2(gate_row(r, o), thresholds(), words_.data() + worker * cpu::gate_words_scratch(n), w, a,
-                                record);
+      return k_.gate_dot(gate_row(r, o), thresholds(), words_.data() + worker * cpu::gate_words_scratch(n), w, a, record);
     }
     return dot(row(r, o, worker), w, a);
   }
-  void axpy(const int32_t* m, float d, const float* x, float* y) const {
-    avx2_ ? cpu::masked_axpy_avx2(m, d, x, y, g_.unitsL) : masked_axpy_portable(m, d, x, y, g_.unitsL);
-  }
-  // y += d·(gates of row (r, o))⊙x; recorded bits go straight into the AVX2 loop.
+  void axpy(const int32_t* m, float d, const float* x, float* y) const { k_.masked_axpy(m, d, x, y, g_.unitsL); }
+  // y += d·(gates of row (r, o))⊙x; recorded bits go straight into the kernel.
   void axpy_row(int64_t r, int64_t o, int worker, float d, const float* x, float* y) {
-    if (g_.replay && !g_.given && avx2_) {
-      cpu::bits_axpy_avx2(g_.replay + (r * g_.unitsH + o) * gate_words(g_.unitsL), d, x, y, g_.unitsL);
+    if (g_.replay && !g_.given) {
+      k_.bits_axpy(g_.replay + (r * g_.unitsH + o) * gate_words(g_.unitsL), d, x, y, g_.unitsL);
       return;
     }
     axpy(row(r, o, worker), d, x, y);
   }
 
  private:
-  // The Philox gates of connections (o ← j) of batch row r, and the AVX2 kernel's thresholds.
+  // The Philox gates of connections (o ← j) of batch row r, and the kernels' thresholds.
   cpu::GateRow gate_row(int64_t r, int64_t o) const {
     cpu::GateRow row;
     row.seed = g_.seed;
@@ -152,7 +108,7 @@ class GateDrawer {
   }
 
   const ConnectionGates& g_;
-  bool avx2_;
+  const cpu::GateKernels& k_;
   int workers_;
   std::vector<int32_t> mask_, biased_, always_;
   std::vector<uint32_t> words_;

@@ -6,7 +6,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/philox.h"
+#include "common/philox.h"
 
 namespace de {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/activations.h"
-#include "core/mask_streams.h"
+#include "common/mask_streams.h"
 #include "core/moments.h"
 #include "core/network.h"
 

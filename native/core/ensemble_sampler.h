@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/ensemble_moments.h"
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

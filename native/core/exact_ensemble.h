@@ -10,7 +10,7 @@
 
 #include "core/ensemble_moments.h"
 #include "common/limits.h"
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

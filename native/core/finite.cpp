@@ -5,56 +5,12 @@
 #include <cstring>
 
 #include "core/thread_pool.h"
-#include "cpu/kernels.h"
-#include "cpu/scan_simd.h"
+#include "cpu/dispatch.h"
 
 namespace de {
 
-namespace {
-
-bool use_avx2() { return cpu::kScanAvx2Compiled && cpu_use_avx2(); }
-
-}  // namespace
-
-int64_t first_non_finite_portable(const float* x, int64_t n) {
-  // Blocks of branch-free integer tests (exponent bits all ones ⇔ NaN or ±Inf) that the compiler
-  // vectorises with the baseline ISA; only a block that contains a hit is searched element-wise.
-  constexpr int64_t kBlock = 256;
-  for (int64_t start = 0; start < n; start += kBlock) {
-    const int64_t end = start + kBlock < n ? start + kBlock : n;
-    uint32_t hit = 0;
-    for (int64_t i = start; i < end; ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, x + i, sizeof bits);
-      hit |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-    }
-    if (hit) {
-      for (int64_t i = start; i < end; ++i) {
-        uint32_t bits;
-        std::memcpy(&bits, x + i, sizeof bits);
-        if ((bits & 0x7f800000u) == 0x7f800000u) return i;
-      }
-    }
-  }
-  return -1;
-}
-
-int64_t first_not_binary_portable(const uint8_t* x, int64_t n) {
-  constexpr int64_t kBlock = 256;
-  for (int64_t start = 0; start < n; start += kBlock) {
-    const int64_t end = start + kBlock < n ? start + kBlock : n;
-    uint8_t any = 0;
-    for (int64_t i = start; i < end; ++i) any |= x[i];
-    if (any & 0xFE) {
-      for (int64_t i = start; i < end; ++i)
-        if (x[i] > 1) return i;
-    }
-  }
-  return -1;
-}
-
 int64_t first_non_finite(const float* x, int64_t n) {
-  return use_avx2() ? cpu::first_non_finite_avx2(x, n) : first_non_finite_portable(x, n);
+  return cpu::dispatch().first_non_finite(x, n);
 }
 
 int64_t first_non_finite(const float* x, int64_t n, ThreadPool* pool, int threads) {
@@ -77,7 +33,7 @@ int64_t first_non_finite(const float* x, int64_t n, ThreadPool* pool, int thread
 }
 
 int64_t first_not_binary(const uint8_t* x, int64_t n) {
-  return use_avx2() ? cpu::first_not_binary_avx2(x, n) : first_not_binary_portable(x, n);
+  return cpu::dispatch().first_not_binary(x, n);
 }
 
 }  // namespace de

@@ -1,7 +1,8 @@
 // Fast scans behind argument validation (src/validate.ts): NaN / ±Infinity in float arrays and bytes
 // other than 0/1 in masks, so that validating large typed arrays (done before any product runs)
-// costs a small fraction of the product instead of a JS loop over every element. AVX2 where the CPU
-// has it (cpu/scan_avx2.cpp), portable loops elsewhere; both give the same answer.
+// costs a small fraction of the product instead of a JS loop over every element. The kernels come from
+// the dispatch table (cpu/dispatch.h): AVX2 where the CPU has it (cpu/scan_avx2.cpp), the portable
+// loops (cpu/scan_ref.cpp) elsewhere; both give the same answer.
 #pragma once
 #include <cstdint>
 
@@ -16,9 +17,5 @@ int64_t first_non_finite(const float* x, int64_t n, ThreadPool* pool, int thread
 
 // Index of the first byte that is neither 0 nor 1, or −1 when all are.
 int64_t first_not_binary(const uint8_t* x, int64_t n);
-
-// The portable loops (for tests that compare the two).
-int64_t first_non_finite_portable(const float* x, int64_t n);
-int64_t first_not_binary_portable(const uint8_t* x, int64_t n);
 
 }  // namespace de

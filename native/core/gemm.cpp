@@ -20,7 +20,7 @@
 #include "core/gemm_partition.h"
 #include "core/gemm_scratch.h"
 #include "core/thread_pool.h"
-#include "cpu/kernels.h"
+#include "cpu/dispatch.h"
 
 namespace de {
 
@@ -150,7 +150,7 @@ Result masked_gemm(const GemmArgs& g, ThreadPool* pool, int threads) {
   if (pool) use = threads <= 0 ? pool->size() : std::min(threads, pool->size());
 
   Plan plan;
-  plan.ker = &active_cpu_kernel();  // read once: a concurrent test switch cannot mix kernels
+  plan.ker = cpu::dispatch().gemm;  // read once: a concurrent test switch cannot mix kernels
   const CpuKernel& ker = *plan.ker;
   plan.kc = ceil_div(g.K, ceil_div(g.K, ker.kc));  // e.g. K = 1200 → 5 blocks of 240
   plan.mcMax = round_up(ker.mc, ker.mr);  // whole micro-panels, so the buffers below always fit

@@ -9,7 +9,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

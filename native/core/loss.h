@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "core/network_spec.h"
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

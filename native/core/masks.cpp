@@ -1,7 +1,8 @@
 // Bernoulli masks from Philox (contract in philox.h). Each element depends only on (seed, stream,
 // absolute row, absolute column), so any split of rows or columns over calls, threads or backends
 // yields the same bytes. Rows are split over the pool; within a row, whole 32-column blocks go to
-// the AVX2 kernel when the CPU has it, the ragged ends to the scalar Philox.
+// the mask kernel of the dispatch table (AVX2, or its portable reference), the ragged ends to the
+// scalar Philox.
 #include "core/masks.h"
 
 #include <algorithm>
@@ -14,8 +15,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
-#include "cpu/kernels.h"
-#include "cpu/philox_simd.h"
+#include "cpu/dispatch.h"
 
 namespace de {
 
@@ -23,8 +23,6 @@ namespace {
 
 constexpr uint64_t kTwo32 = uint64_t{1} << 32;
 constexpr uint64_t kMaxColumns = uint64_t{1} << 34;  // counter word 0 is col >> 2 in 32 bits
-
-std::atomic<bool> gForceScalar{false};
 
 // Scalar path for columns [c, c + n) of one row (absolute column c), writing out[0 .. n).
 void mask_span_scalar(uint64_t seed, uint32_t stream, uint64_t row, uint64_t c, int64_t n,
@@ -41,10 +39,10 @@ void mask_span_scalar(uint64_t seed, uint32_t stream, uint64_t row, uint64_t c, 
   }
 }
 
-// How one call's columns split into a scalar head (up to the next multiple of 4), whole AVX2 blocks
-// of 32 and a scalar tail; with the thresholds of the blocks laid out for the kernel.
+// How one call's columns split into a scalar head (up to the next multiple of 4), whole blocks of
+// 32 for the kernel and a scalar tail; with the thresholds of the blocks laid out for the kernel.
 struct RowPlan {
-  bool simd = false;
+  void (*blocksFn)(const cpu::MaskBlockArgs&) = nullptr;  // read once per call from the dispatch table
   int64_t head = 0, blocks = 0;
   std::vector<cpu::MaskThresholdBlock> thr;  // one per block, or one when uniform
   bool uniform = true;
@@ -58,8 +56,7 @@ void fill_threshold(cpu::MaskThresholdBlock* b, int col, uint64_t t) {
 }
 
 Result make_plan(const MaskArgs& a, RowPlan* plan) {
-  plan->simd = cpu::kMaskAvx2Compiled && cpu_use_avx2() && !gForceScalar.load(std::memory_order_relaxed);
-  if (!plan->simd) return Result::success();
+  plan->blocksFn = cpu::dispatch().mask_blocks;
   plan->head = std::min<int64_t>(a.cols, static_cast<int64_t>((4 - (a.col0 & 3)) & 3));
   plan->blocks = (a.cols - plan->head) / 32;
   if (plan->blocks == 0) return Result::success();
@@ -79,7 +76,7 @@ Result make_plan(const MaskArgs& a, RowPlan* plan) {
 void mask_row(const MaskArgs& a, const RowPlan& plan, int64_t r, uint8_t* out) {
   const uint64_t row = a.row0 + static_cast<uint64_t>(r);
   const uint64_t* thr = a.thresholds;
-  if (!plan.simd || plan.blocks == 0) {
+  if (plan.blocks == 0) {
     mask_span_scalar(a.seed, a.stream, row, a.col0, a.cols, thr, a.threshold, out);
     return;
   }
@@ -93,7 +90,7 @@ void mask_row(const MaskArgs& a, const RowPlan& plan, int64_t r, uint8_t* out) {
   k.thr = plan.thr.data();
   k.uniform = plan.uniform;
   k.out = out + plan.head;
-  cpu::mask_blocks_avx2(k);
+  plan.blocksFn(k);
   const int64_t done = plan.head + 32 * plan.blocks;
   mask_span_scalar(a.seed, a.stream, row, a.col0 + static_cast<uint64_t>(done), a.cols - done,
                    thr ? thr + done : nullptr, a.threshold, out + done);
@@ -147,21 +144,6 @@ inline uint64_t pack8(const uint8_t* p) {
 
 }  // namespace
 
-namespace cpu {
-int mask_block_position(int col) {
-  const int lane = col >> 2, word = col & 3;
-  return (lane & 3) * 8 + (lane >> 2) * 4 + word;
-}
-void mask_force_scalar(bool on) { gForceScalar.store(on, std::memory_order_relaxed); }
-bool mask_uses_avx2() { return kMaskAvx2Compiled && cpu_use_avx2() && !gForceScalar.load(std::memory_order_relaxed); }
-}  // namespace cpu
-
-uint64_t keep_threshold(double keep) {
-  if (!(keep > 0.0)) return 0;  // also NaN: never keep
-  if (keep >= 1.0) return kTwo32;
-  // keep · 2^32 is exact in double (a power-of-two scaling), so floor is the only rounding.
-  return static_cast<uint64_t>(std::floor(keep * 4294967296.0));
-}
 
 Result bernoulli_mask_u8(const MaskArgs& a, ThreadPool* pool, int threads) {
   Result r = check_mask_args(a, "bernoulli_mask_u8");

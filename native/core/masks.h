@@ -2,16 +2,13 @@
 #pragma once
 #include <cstdint>
 
-#include "core/philox.h"
-#include "core/status.h"
+#include "common/keep_threshold.h"
+#include "common/philox.h"
+#include "common/status.h"
 
 namespace de {
 
 class ThreadPool;
-
-// floor(keep * 2^32) clamped to [0, 2^32]; keep = 1 keeps always, keep = 0 never. keep is taken as
-// the double value of the float the user gave, so every backend derives the same threshold.
-uint64_t keep_threshold(double keep);
 
 struct MaskArgs {
   uint64_t seed = 0;

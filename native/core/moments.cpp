@@ -11,47 +11,15 @@
 #include <limits>
 
 #include "core/thread_pool.h"
-#include "cpu/kernels.h"
-#include "cpu/moments_kernel.h"  // the portable build of the block kernel
+#include "cpu/dispatch.h"
 
 namespace de {
-
-namespace cpu {
-void moments_block_portable(const MomentBlockArgs& a) { block_kernel(a); }
-void log_sigmoid_pair_portable(const float* z, int64_t n, double* logO, double* log1mO) {
-  log_sigmoid_pair_kernel(z, n, logO, log1mO);
-}
-}  // namespace cpu
 
 namespace {
 
 using BlockFn = void (*)(const cpu::MomentBlockArgs&);
 
-struct MomentKernel {
-  const char* name;
-  BlockFn fn;
-};
-
-const MomentKernel kPortable{"portable", cpu::moments_block_portable};
-const MomentKernel kAvx2{"avx2", cpu::moments_block_avx2};
-const MomentKernel kAvx512{"avx512", cpu::moments_block_avx512};
-
-// Test hook aside, the reference GEMM kernel (DE_CPU_KERNEL=ref) selects the portable loops.
-bool can_run(const MomentKernel* k, bool forcing = false) {
-  if (k == &kAvx512) return cpu::kMomentsAvx512Compiled && (forcing ? cpu_has_avx512f() : cpu_use_avx512f());
-  if (k == &kAvx2) return cpu::kMomentsAvx2Compiled && (forcing ? cpu_has_avx2_fma() : cpu_use_avx2());
-  return true;
-}
-
-std::atomic<const MomentKernel*> forced{nullptr};  // test hook
-
-const MomentKernel& moment_kernel() {
-  if (const MomentKernel* f = forced.load(std::memory_order_acquire)) return *f;
-  if (can_run(&kAvx512)) return kAvx512;
-  return can_run(&kAvx2) ? kAvx2 : kPortable;
-}
-
-BlockFn block_fn() { return moment_kernel().fn; }
+BlockFn block_fn() { return cpu::dispatch().moments_block; }
 
 // Pébay (2008) pairwise update of (n, mean, M2, M3) with a second set; M2 is Chan et al.'s formula.
 void combine(double na, double* mean, double* m2, double* m3, double nb, double meanB, double m2B, double m3B) {
@@ -368,24 +336,5 @@ Result MomentAccumulator::deserialize(const uint8_t* data, size_t size, MomentAc
   return Result::success();
 }
 
-namespace cpu {
-
-const char* moments_kernel_name() { return moment_kernel().name; }
-
-bool set_moments_kernel_for_testing(const char* name) {
-  if (!name || !*name) {
-    forced.store(nullptr, std::memory_order_release);
-    return true;
-  }
-  for (const MomentKernel* k : {&kAvx512, &kAvx2, &kPortable}) {
-    if (std::strcmp(name, k->name) != 0) continue;
-    if (!can_run(k, true)) return false;
-    forced.store(k, std::memory_order_release);
-    return true;
-  }
-  return false;
-}
-
-}  // namespace cpu
 
 }  // namespace de

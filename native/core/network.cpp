@@ -6,7 +6,7 @@
 
 #include "core/masks.h"
 #include "core/optimizer.h"
-#include "core/philox.h"
+#include "common/philox.h"
 
 namespace de {
 

@@ -34,9 +34,9 @@
 #include <memory>
 #include <vector>
 
-#include "core/mask_streams.h"
+#include "common/mask_streams.h"
 #include "core/network_spec.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "core/thread_pool.h"
 
 namespace de {

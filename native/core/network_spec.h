@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/limits.h"
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

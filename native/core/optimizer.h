@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

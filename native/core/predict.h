@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

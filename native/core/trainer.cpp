@@ -8,7 +8,7 @@
 
 #include "core/batch_workspace.h"
 #include "core/network.h"
-#include "core/philox.h"
+#include "common/philox.h"
 
 namespace de {
 

@@ -15,7 +15,7 @@
 
 #include "core/loss.h"
 #include "core/optimizer.h"
-#include "core/status.h"
+#include "common/status.h"
 
 namespace de {
 

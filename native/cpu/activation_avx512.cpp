@@ -1,4 +1,4 @@
-// The logistic row (activation_group.h) for AVX-512F, chosen at run time (core/activations.cpp).
+// The logistic row (activation_group.h) for AVX-512F, chosen at run time through the dispatch table (dispatch.h).
 #include "cpu/activation_simd.h"
 
 #if defined(__AVX512F__)

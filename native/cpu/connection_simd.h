@@ -1,7 +1,7 @@
 // The inner loops of connection dropout (Eq. 3, core/connection_dropout.cpp) for one (example,
 // output unit) row of gates: draw the row's gates as 32-bit lane masks, then the masked dot product
-// (forward) and masked axpy (both gradients). AVX2+FMA builds in connection_avx2.cpp, chosen at run
-// time; the portable loops live in connection_dropout.cpp. Both draw exactly the gates of the
+// (forward) and masked axpy (both gradients). AVX2+FMA builds in connection_avx2.cpp and the portable
+// loops in connection_ref.cpp, reached through the dispatch table (dispatch.h). Both draw exactly the gates of the
 // Philox contract (philox.h); only the float summation order of the products differs.
 #pragma once
 #include <cstdint>
@@ -28,6 +28,16 @@ struct GateRow {
 // Scratch sizes (elements) for a row of n gates.
 inline int64_t gate_words_scratch(int64_t n) { return ((n + 3 + 31) / 32) * 32; }
 inline int64_t gate_mask_scratch(int64_t n) { return (n + 7) / 8 * 8; }
+
+// The portable builds of the functions below, with the same contracts (connection_ref.cpp).
+void gate_row_portable(const GateRow& g, const GateThresholds& t, uint32_t* words, int32_t* mask);
+void mask_to_bits_portable(const int32_t* mask, int64_t n, uint64_t* bits);
+void bits_to_mask_portable(const uint64_t* bits, int64_t n, int32_t* mask);
+void bits_axpy_portable(const uint64_t* bits, float d, const float* x, float* y, int64_t n);
+float masked_dot_portable(const int32_t* mask, const float* w, const float* a, int64_t n);
+float gate_dot_portable(const GateRow& g, const GateThresholds& t, uint32_t* words, const float* w, const float* a,
+                        uint64_t* record);
+void masked_axpy_portable(const int32_t* mask, float d, const float* x, float* y, int64_t n);
 
 extern const bool kConnectionAvx2Compiled;
 // mask[j] = −1 when gate j is kept, 0 otherwise (j < n; up to n rounded to 8 are written).

@@ -10,7 +10,6 @@
 
 #if defined(DE_HAVE_AVX2_KERNEL) && defined(__AVX2__) && defined(__FMA__)
 #include "cpu/vec_avx2.h"
-#include "cpu/fma_loop.h"
 #include "cpu/micro_tile.h"
 
 namespace de {
@@ -193,8 +192,6 @@ void pack_b(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k
 void pack_b32(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst) {
   pack_avx2<32>(s, r0, rows, p0, k, dst);  // the AVX-512 6×32 kernel's B panels
 }
-
-double fma_loop(int64_t iters, float seed, float* sink) { return cpu::fma_loop<cpu::Avx2>(iters, seed, sink); }
 
 }  // namespace cpu_avx2
 }  // namespace de

@@ -12,7 +12,6 @@
 
 #if defined(DE_HAVE_AVX2_KERNEL) && defined(__AVX512F__)
 #include "cpu/vec_avx512.h"  // first: it sets up <immintrin.h>
-#include "cpu/fma_loop.h"
 #include "cpu/micro_tile.h"
 
 namespace de {
@@ -27,11 +26,9 @@ void micro_6x32_avx512(int64_t k, const float* a, const float* b, float* c, int6
   if (n <= 16) return cpu::micro_tile<cpu::Avx512, 1, kNR>(k, a, b, c, ldc, m, n, accumulate);
   cpu::micro_tile<cpu::Avx512, 2, kNR>(k, a, b, c, ldc, m, n, accumulate);
 }
-double fma_loop_avx512(int64_t iters, float seed, float* sink) { return cpu::fma_loop<cpu::Avx512>(iters, seed, sink); }
 }  // namespace
 
 const MicroKernelFn micro_6x32 = micro_6x32_avx512;
-double (*const fma_loop)(int64_t, float, float*) = fma_loop_avx512;
 
 }  // namespace cpu_avx512
 }  // namespace de
@@ -40,7 +37,6 @@ double (*const fma_loop)(int64_t, float, float*) = fma_loop_avx512;
 namespace de {
 namespace cpu_avx512 {
 const MicroKernelFn micro_6x32 = nullptr;
-double (*const fma_loop)(int64_t, float, float*) = nullptr;
 }  // namespace cpu_avx512
 }  // namespace de
 #endif

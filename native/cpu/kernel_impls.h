@@ -16,13 +16,10 @@ void micro_6x16(int64_t k, const float* a, const float* b, float* c, int64_t ldc
 void pack_a(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst);  // R = 6
 void pack_b(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst);  // R = 16
 void pack_b32(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst);  // R = 32
-double fma_loop(int64_t iters, float seed, float* sink);  // the FMA peak loop (fma_loop.h), 8 lanes
 }  // namespace cpu_avx2
 namespace cpu_avx512 {
 // kernel_avx512.cpp: the 6×32 micro-kernel, or null where the compiler could not build it.
 extern const MicroKernelFn micro_6x32;
-// The FMA peak loop (fma_loop.h) with 16 lanes, or null likewise.
-extern double (*const fma_loop)(int64_t iters, float seed, float* sink);
 }  // namespace cpu_avx512
 #endif
 

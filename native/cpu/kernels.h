@@ -1,5 +1,5 @@
-// The CPU micro-kernels behind the packed masked GEMM (native/core/gemm.cpp), chosen once at load by
-// cpuid (DE_CPU_KERNEL=ref|avx2|avx512 overrides), and the native FMA peak loop the benchmarks compare with.
+// The CPU micro-kernels behind the packed masked GEMM (native/core/gemm.cpp), one per instruction
+// set, reached through the dispatch table (dispatch.h).
 // A kernel is: a register-blocked micro-kernel on packed panels, the two packing routines that apply
 // the dropout masks and the weight scale while they copy, and its cache block sizes (one table, in
 // kernel_table.cpp). ISA flags are set only on the kernel's own file (sources.json "cpu_avx2", "cpu_avx512").
@@ -41,29 +41,10 @@ struct CpuKernel {
   PackFn pack_b;      // R = nr
 };
 
-// The kernel masked_gemm uses now (selected once: cpuid + OS XSAVE support + DE_CPU_KERNEL).
-const CpuKernel& active_cpu_kernel();
-const char* cpu_kernel_name();  // active_cpu_kernel().name
-bool cpu_has_avx2_fma();        // the CPU and OS can run the AVX2+FMA kernel
-bool cpu_has_avx512f();         // … and AVX-512F (the moment kernel's 16-lane build)
-// Whether the vector builds of the other kernels (masks, moments, activations, scans, connection
-// gates) may run now: the CPU has the ISA and the reference GEMM kernel is not selected
-// (DE_CPU_KERNEL=ref, or its test hook, selects the portable loops everywhere).
-bool cpu_use_avx2();
-bool cpu_use_avx512f();
-
-// Test hook: "ref"/"reference", "avx2"/"avx2-fma" or "avx512" forces that kernel, "" or nullptr returns to
-// the automatic choice. Returns false (and changes nothing) when the kernel cannot run here.
-bool set_cpu_kernel_for_testing(const char* name);
-
-// The per-ISA table (kernel_table.cpp). kernel_avx2() and kernel_avx512() are null where they are
-// not compiled in.
+// The GEMM entry of each instruction set's dispatch table (dispatch.h), from kernel_table.cpp.
+// kernel_avx2() and kernel_avx512() are null where they are not compiled in.
 const CpuKernel& kernel_reference();
 const CpuKernel* kernel_avx2();
 const CpuKernel* kernel_avx512();
-
-// fp32 FMA peak of this machine in GFLOP/s: `threads` threads each running independent FMA chains
-// held in registers for about `seconds`. Uses AVX2+FMA when the CPU has it, else a portable loop.
-double measure_fma_peak_gflops(int threads, double seconds);
 
 }  // namespace de

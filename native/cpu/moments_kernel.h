@@ -1,5 +1,5 @@
 // The moment block kernel, written once as plain loops over the neurons of a row (so the compiler
-// vectorises them) and compiled twice: with AVX2+FMA in moments_avx2.cpp, portably in moments.cpp.
+// vectorises them) and compiled twice: with AVX2+FMA in moments_avx2.cpp, portably in moments_ref.cpp.
 // Everything here has internal linkage, so the two builds never mix. Include from one .cpp only.
 #include <cmath>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The block kernel of MomentAccumulator: statistics of a block of rows for a chunk of neurons. The
-// portable build (moments_kernel.h, compiled in moments.cpp) reads row by row so the loops over
+// portable build (moments_kernel.h, compiled in moments_ref.cpp) reads row by row so the loops over
 // neurons vectorise; the AVX2 and AVX-512 builds (moments_group.h in moments_avx2.cpp and
 // moments_avx512.cpp) walk columns of 8 or 16 neurons with their sums in registers, and fall back to
 // the portable loops (compiled for their ISA) for explicit logs.
@@ -48,11 +48,6 @@ void log_sigmoid_pair_avx512(const float* z, int64_t n, double* logO, double* lo
 void log_sigmoid_pair_avx2(const float* z, int64_t n, double* logO, double* log1mO);
 void log_sigmoid_pair_portable(const float* z, int64_t n, double* logO, double* log1mO);
 
-// The block kernel MomentAccumulator uses: "avx512", "avx2" or "portable" (the best this CPU runs,
-// or the portable one under DE_CPU_KERNEL=ref). Test hook: force one ("" or null: automatic again);
-// false, and no change, when this build or CPU cannot run it.
-const char* moments_kernel_name();
-bool set_moments_kernel_for_testing(const char* name);
 
 }  // namespace cpu
 }  // namespace de

@@ -7,7 +7,7 @@
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-#include "core/philox.h"
+#include "common/philox.h"
 
 namespace de {
 namespace cpu {

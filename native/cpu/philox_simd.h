@@ -1,5 +1,5 @@
-// The vectorised Philox mask kernel (AVX2, eight Philox counters per register) behind
-// bernoulli_mask_u8 / bernoulli_mask_bits. It produces exactly the words of the scalar
+// The Philox mask kernel behind bernoulli_mask_u8 / bernoulli_mask_bits: vectorised (AVX2, eight
+// Philox counters per register) and its portable reference (philox_ref.cpp). It produces exactly the words of the scalar
 // philox4x32_10 (checked by the tests), so the choice of kernel never changes a mask.
 #pragma once
 #include <cstdint>
@@ -42,9 +42,8 @@ void philox_words_avx2(uint64_t seed, uint32_t stream, uint64_t row, uint64_t gr
 // Raw eight-lane Philox for tests: out[w][lane] = word w of philox4x32_10(ctr[lane], key).
 void philox8_avx2(const uint32_t ctr[4][8], uint32_t k0, uint32_t k1, uint32_t out[4][8]);
 
-// Test hook: when true, the mask functions use the portable scalar path even on an AVX2 CPU.
-void mask_force_scalar(bool on);
-bool mask_uses_avx2();  // the kernel the mask functions use now
+// The portable build of mask_blocks_avx2 (philox_ref.cpp): the same bytes from the scalar Philox.
+void mask_blocks_portable(const MaskBlockArgs& a);
 
 }  // namespace cpu
 }  // namespace de

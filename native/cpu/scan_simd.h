@@ -7,6 +7,10 @@
 namespace de {
 namespace cpu {
 
+// The portable loops (scan_ref.cpp).
+int64_t first_non_finite_portable(const float* x, int64_t n);
+int64_t first_not_binary_portable(const uint8_t* x, int64_t n);
+
 extern const bool kScanAvx2Compiled;  // scan_avx2.cpp was compiled with AVX2 (x86-64)
 int64_t first_non_finite_avx2(const float* x, int64_t n);
 int64_t first_not_binary_avx2(const uint8_t* x, int64_t n);

@@ -1,5 +1,5 @@
 /* The C ABI of the CUDA backend (libde_cuda.so). Plain C types only, so the addon and de_tests load
- * the library with dlopen (native/core/cuda_loader.h) and never link CUDA. One exported symbol,
+ * the library with dlopen (native/cuda/host/cuda_loader.h) and never link CUDA. One exported symbol,
  * de_cuda_get_api(version), returns the function table; every function returns a DeCudaStatus with
  * the numeric values of de::Status, and the context keeps the message of the last error.
  *

@@ -13,6 +13,9 @@
 #include "core/activations.h"
 #include "cpu/activation_simd.h"
 #include "cpu/kernels.h"
+#include "cpu/activation_simd.h"
+#include "cpu/scan_simd.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -25,9 +28,9 @@ struct Kernel {
 };
 
 std::vector<Kernel> kernels_here() {
-  std::vector<Kernel> k{{"portable", de::logistic_row_portable}, {"dispatch", de::logistic_row}};
-  if (de::cpu::kActivationAvx2Compiled && de::cpu_has_avx2_fma()) k.push_back({"avx2", de::cpu::logistic_row_avx2});
-  if (de::cpu::kActivationAvx512Compiled && de::cpu_has_avx512f()) k.push_back({"avx512", de::cpu::logistic_row_avx512});
+  std::vector<Kernel> k{{"portable", de::cpu::logistic_row_portable}, {"dispatch", de::logistic_row}};
+  if (de::cpu::kActivationAvx2Compiled && de::cpu::cpu_has_avx2_fma()) k.push_back({"avx2", de::cpu::logistic_row_avx2});
+  if (de::cpu::kActivationAvx512Compiled && de::cpu::cpu_has_avx512f()) k.push_back({"avx512", de::cpu::logistic_row_avx512});
   return k;
 }
 

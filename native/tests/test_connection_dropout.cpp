@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/connection_dropout.h"
-#include "core/mask_streams.h"
+#include "common/mask_streams.h"
 #include "core/masks.h"
 #include "core/thread_pool.h"
 #include "cpu/kernels.h"
@@ -159,12 +159,15 @@ TEST(connection_dropout_replay_and_threads_bit_identical) {
 
 // The AVX2 and portable builds draw the very same gates (the products may round differently).
 TEST(connection_dropout_kernels_draw_the_same_gates) {
-  if (!de::cpu_has_avx2_fma()) SKIP("no AVX2 on this CPU");
+  if (!de::cpu::cpu_has_avx2_fma()) SKIP("no AVX2 on this CPU");
   Case c(3, 33, 130, 99);
   const Outputs fast = run(c, nullptr, 1, true);
-  CHECK(de::set_cpu_kernel_for_testing("ref"));
-  const Outputs portable = run(c, nullptr, 1, true);
-  de::set_cpu_kernel_for_testing("");
+  Outputs portable;
+  {
+    IsaScope scope("portable");
+    CHECK(scope.ok);
+    portable = run(c, nullptr, 1, true);
+  }
   CHECK(fast.bits == portable.bits);
   for (size_t i = 0; i < fast.S.size(); ++i) CHECK_NEAR(fast.S[i], portable.S[i], 1e-4);
 }

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "core/activations.h"
-#include "core/cuda_loader.h"
+#include "cuda/host/cuda_loader.h"
 #include "core/gemm.h"
-#include "core/mask_streams.h"
+#include "common/mask_streams.h"
 #include "core/masks.h"
 #include "core/moments.h"
 #include "core/network.h"

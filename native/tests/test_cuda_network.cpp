@@ -1,4 +1,4 @@
-// The CUDA engine behind Network({ backend: 'cuda' }) (core/cuda_network.h) against the CPU engine:
+// The CUDA engine behind Network({ backend: 'cuda' }) (cuda/host/cuda_network.h) against the CPU engine:
 // whole training calls (Adam, several chunks per epoch, validation, resumption, abort) and Monte
 // Carlo statistics, with the host network's parameters and optimizer state kept in step. Without a
 // usable GPU every test is SKIPPED with the loader's reason, and the CPU-side contract is checked.
@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/cuda_network.h"
+#include "cuda/host/cuda_network.h"
 #include "core/ensemble_sampler.h"
 #include "core/network.h"
 #include "core/optimizer.h"

@@ -11,24 +11,24 @@
 #include "core/gemm.h"
 #include "core/thread_pool.h"
 #include "cpu/kernels.h"
+#include "cpu/activation_simd.h"
+#include "cpu/scan_simd.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
+
+#include "tests/kernel_variants.h"
 
 namespace {
 
 using de::GemmArgs;
 using de::Trans;
 
-// Forces one CPU kernel for a scope; restores the automatic choice after.
-struct KernelScope {
-  bool ok;
-  explicit KernelScope(const char* name) : ok(de::set_cpu_kernel_for_testing(name)) {}
-  ~KernelScope() { de::set_cpu_kernel_for_testing(nullptr); }
-};
+using KernelScope = IsaScope;
 
 std::vector<const char*> kernels_here() {
   std::vector<const char*> k{"ref"};
-  if (de::cpu_has_avx2_fma() && de::kernel_avx2()) k.push_back("avx2");
-  if (de::cpu_has_avx512f() && de::kernel_avx512()) k.push_back("avx512");
+  if (de::cpu::dispatch_for(de::cpu::Isa::Avx2)) k.push_back("avx2");
+  if (de::cpu::dispatch_for(de::cpu::Isa::Avx512)) k.push_back("avx512");
   return k;
 }
 
@@ -303,7 +303,7 @@ TEST(gemm_shared_packing_is_bit_identical) {
 // very bits a machine without it does: every flag, both transposes, ragged edges (n <= 16 takes the
 // half-width path), 1 and 2 threads.
 TEST(gemm_avx512_and_avx2_products_are_bit_identical) {
-  if (!de::cpu_has_avx512f() || !de::kernel_avx512()) SKIP("no AVX-512F kernel on this machine");
+  if (!de::cpu::dispatch_for(de::cpu::Isa::Avx512)) SKIP("no AVX-512F kernel on this machine");
   de::ThreadPool pool(2);
   struct Shape {
     int64_t M, N, K;
@@ -353,32 +353,41 @@ TEST(gemm_kernels_agree_within_tolerance) {
     CHECK_MSG(std::fabs(ref[i] - fast[i]) <= 2.0 * 1004 * 1.2e-7 * mag[i], "element " << i);
 }
 
-TEST(gemm_kernel_selection) {
-  const std::string name = de::cpu_kernel_name();
+// One hook switches the whole table: GEMM, moments, activations, scans, masks and gates together.
+TEST(dispatch_selection) {
+  const de::cpu::Dispatch& automatic = de::cpu::dispatch();
+  const std::string name = automatic.gemm->name;
   CHECK(name == "avx512" || name == "avx2-fma" || name == "reference");
   {
     KernelScope s("ref");
     CHECK(s.ok);
-    CHECK(std::string(de::cpu_kernel_name()) == "reference");
+    const de::cpu::Dispatch& d = de::cpu::dispatch();
+    CHECK(std::string(d.gemm->name) == "reference" && std::string(d.moments_name) == "portable");
+    CHECK(d.moments_block == de::cpu::moments_block_portable && d.logistic_row == de::cpu::logistic_row_portable);
+    CHECK(d.mask_blocks == de::cpu::mask_blocks_portable && d.gates->masked_dot == de::cpu::masked_dot_portable);
+    CHECK(d.first_non_finite == de::cpu::first_non_finite_portable);
   }
-  CHECK(!de::set_cpu_kernel_for_testing("sse9"));
-  CHECK(std::string(de::cpu_kernel_name()) == name);
-  if (de::cpu_has_avx2_fma()) {
+  CHECK(!de::cpu::force_isa_for_testing("sse9"));
+  CHECK(&de::cpu::dispatch() == &automatic);
+  if (de::cpu::cpu_has_avx2_fma()) {
     KernelScope s("avx2");
     CHECK(s.ok);
-    CHECK(std::string(de::cpu_kernel_name()) == "avx2-fma");
+    const de::cpu::Dispatch& d = de::cpu::dispatch();
+    CHECK(std::string(d.gemm->name) == "avx2-fma" && std::string(d.moments_name) == "avx2");
+    CHECK(d.mask_blocks == de::cpu::mask_blocks_avx2 && d.gates->masked_dot == de::cpu::masked_dot_avx2);
   }
   {
     KernelScope s("avx512");
-    CHECK(s.ok == (de::cpu_has_avx512f() && de::kernel_avx512() != nullptr));
-    if (s.ok) CHECK(std::string(de::cpu_kernel_name()) == "avx512");
+    CHECK(s.ok == (de::cpu::dispatch_for(de::cpu::Isa::Avx512) != nullptr));
+    if (s.ok) CHECK(std::string(de::cpu::dispatch().gemm->name) == "avx512" && std::string(de::cpu::dispatch().moments_name) == "avx512");
   }
-  // The automatic choice is the widest kernel this machine runs (unless DE_CPU_KERNEL says otherwise).
+  CHECK(&de::cpu::dispatch() == &automatic);
+  // The automatic choice is the widest table this machine runs (unless DE_CPU_KERNEL says otherwise).
   if (!std::getenv("DE_CPU_KERNEL")) {
-    const char* widest = de::cpu_has_avx512f() && de::kernel_avx512() ? "avx512"
-                         : de::cpu_has_avx2_fma() && de::kernel_avx2() ? "avx2-fma"
-                                                                        : "reference";
-    CHECK(name == widest);
+    const de::cpu::Dispatch* widest = de::cpu::dispatch_for(de::cpu::Isa::Avx512);
+    if (!widest) widest = de::cpu::dispatch_for(de::cpu::Isa::Avx2);
+    if (!widest) widest = de::cpu::dispatch_for(de::cpu::Isa::Portable);
+    CHECK(&automatic == widest);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "core/masks.h"
 #include "core/thread_pool.h"
 #include "cpu/philox_simd.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -30,20 +31,6 @@ std::vector<uint8_t> make_mask(uint64_t seed, uint32_t stream, int64_t rows, int
   return m;
 }
 
-// Runs body once with the AVX2 kernel (when this CPU has it) and once with the scalar one.
-template <class F>
-void for_each_kernel(const F& body) {
-  de::cpu::mask_force_scalar(false);
-  body();
-  de::cpu::mask_force_scalar(true);
-  try {
-    body();
-  } catch (...) {
-    de::cpu::mask_force_scalar(false);
-    throw;
-  }
-  de::cpu::mask_force_scalar(false);
-}
 
 // Pearson correlation of pairs (x_i, y_i) of 0/1 values.
 double correlation(const std::vector<uint8_t>& x, const std::vector<uint8_t>& y) {

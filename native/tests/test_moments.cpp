@@ -11,6 +11,7 @@
 #include "cpu/kernels.h"
 #include "cpu/moments_simd.h"
 #include "tests/kernel_variants.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -211,8 +212,8 @@ TEST(moments_log_sigmoid_stable) {
   const float zs[] = {-100.0f, -30.0f, -1.0f, -1e-3f, 0.0f, 1e-3f, 1.0f, 30.0f, 79.9f, 80.5f, 100.0f, 88.0f, -88.0f};
   using Fn = void (*)(const float*, int64_t, double*, double*);
   std::vector<Fn> fns = {de::cpu::log_sigmoid_pair_portable};
-  if (de::cpu::kMomentsAvx2Compiled && de::cpu_has_avx2_fma()) fns.push_back(de::cpu::log_sigmoid_pair_avx2);
-  if (de::cpu::kMomentsAvx512Compiled && de::cpu_has_avx512f()) fns.push_back(de::cpu::log_sigmoid_pair_avx512);
+  if (de::cpu::kMomentsAvx2Compiled && de::cpu::cpu_has_avx2_fma()) fns.push_back(de::cpu::log_sigmoid_pair_avx2);
+  if (de::cpu::kMomentsAvx512Compiled && de::cpu::cpu_has_avx512f()) fns.push_back(de::cpu::log_sigmoid_pair_avx512);
   for (Fn fn : fns) {
     const int64_t n = sizeof(zs) / sizeof(zs[0]);
     std::vector<double> lo(n), l1m(n);

@@ -14,6 +14,7 @@
 #include "core/thread_pool.h"
 #include "cpu/kernels.h"
 #include "cpu/moments_simd.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -59,22 +60,22 @@ bool close(double a, double b, double rel) {
 
 // Each column-group build this CPU runs (AVX2, AVX-512) against the portable loops.
 TEST(moments_group_kernels_match_portable) {
-  if (!de::cpu_has_avx2_fma()) SKIP("no AVX2 on this CPU");
+  if (!de::cpu::cpu_has_avx2_fma()) SKIP("no AVX2 on this CPU");
   de::ThreadPool pool(2);
   struct Restore {  // the automatic choice again, even when a check below throws
-    ~Restore() { de::cpu::set_moments_kernel_for_testing(""); }
+    ~Restore() { de::cpu::force_isa_for_testing(""); }
   } restore;
   int kernels = 0;
   for (const char* kernel : {"avx2", "avx512"}) {
-    if (!de::cpu::set_moments_kernel_for_testing(kernel)) continue;  // not built, or not this CPU
+    if (!de::cpu::force_isa_for_testing(kernel)) continue;  // not built, or not this CPU
     ++kernels;
     for (int64_t neurons : {1, 7, 13, 17, 264, 301}) {
       const Batch b = make_batch(600, neurons, static_cast<uint32_t>(neurons));  // 600 rows: three row blocks
       // No histogram; [0, 1) in 16 bins (binned in float: exact); [−0.1, 1.2) in 13 (binned in double).
       for (const auto& [bins, lo, hi] : {std::tuple<int, double, double>{0, 0.0, 1.0}, {16, 0.0, 1.0}, {13, -0.1, 1.2}}) {
-        CHECK(de::cpu::set_moments_kernel_for_testing(kernel));
+        CHECK(de::cpu::force_isa_for_testing(kernel));
         const de::MomentAccumulator fast = accumulate(b, bins, true, true, &pool, 2, lo, hi);
-        CHECK(de::cpu::set_moments_kernel_for_testing("portable"));
+        CHECK(de::cpu::force_isa_for_testing("portable"));
         const de::MomentAccumulator portable = accumulate(b, bins, true, true, nullptr, 1, lo, hi);
         for (int64_t j = 0; j < neurons; ++j) {
           CHECK_MSG(close(fast.mean()[j], portable.mean()[j], 1e-14), kernel << ": mean of neuron " << j);
@@ -92,18 +93,21 @@ TEST(moments_group_kernels_match_portable) {
 }
 
 TEST(moments_kernel_choice_follows_the_cpu_and_the_override) {
-  const std::string automatic = de::cpu::moments_kernel_name();
-  const char* best = !de::cpu_use_avx2()                                          ? "portable"  // DE_CPU_KERNEL=ref
-                     : de::cpu_has_avx512f() && de::cpu::kMomentsAvx512Compiled ? "avx512"
-                     : de::cpu_has_avx2_fma() && de::cpu::kMomentsAvx2Compiled ? "avx2"
-                                                                               : "portable";
+  const std::string automatic = de::cpu::dispatch().moments_name;
+  const char* env = std::getenv("DE_CPU_KERNEL");
+  const std::string forced = env ? env : "";
+  const char* best = forced == "ref" || forced == "portable"                        ? "portable"
+                     : forced == "avx2" && de::cpu::dispatch_for(de::cpu::Isa::Avx2) ? "avx2"
+                     : de::cpu::dispatch_for(de::cpu::Isa::Avx512)                   ? "avx512"
+                     : de::cpu::dispatch_for(de::cpu::Isa::Avx2)                     ? "avx2"
+                                                                                     : "portable";
   CHECK_MSG(automatic == best, automatic << " vs " << best);
-  CHECK(!de::cpu::set_moments_kernel_for_testing("sse9"));
-  CHECK(de::cpu::moments_kernel_name() == automatic);
-  CHECK(de::set_cpu_kernel_for_testing("ref"));  // DE_CPU_KERNEL=ref: the portable loops, moments included
-  CHECK(std::string(de::cpu::moments_kernel_name()) == "portable");
-  de::set_cpu_kernel_for_testing("");
-  CHECK(de::cpu::moments_kernel_name() == automatic);
+  CHECK(!de::cpu::force_isa_for_testing("sse9"));
+  CHECK(de::cpu::dispatch().moments_name == automatic);
+  CHECK(de::cpu::force_isa_for_testing("ref"));  // DE_CPU_KERNEL=ref: the portable loops, moments included
+  CHECK(std::string(de::cpu::dispatch().moments_name) == "portable");
+  de::cpu::force_isa_for_testing("");
+  CHECK(de::cpu::dispatch().moments_name == automatic);
 }
 
 TEST(moments_logs_off_skips_only_the_log_sums) {

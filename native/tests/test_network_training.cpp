@@ -8,7 +8,7 @@
 
 #include "core/network.h"
 #include "core/optimizer.h"
-#include "core/philox.h"
+#include "common/philox.h"
 #include "core/predict.h"
 #include "core/trainer.h"
 #include "tests/test_framework.h"

@@ -2,9 +2,10 @@
 // eight-lane kernel against the scalar one on many counters.
 #include <cstdint>
 
-#include "core/philox.h"
+#include "common/philox.h"
 #include "cpu/kernels.h"
 #include "cpu/philox_simd.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -49,7 +50,7 @@ TEST(philox_mask_word_follows_contract) {
 }
 
 TEST(philox_avx2_matches_scalar) {
-  if (!de::cpu::kMaskAvx2Compiled || !de::cpu_has_avx2_fma()) SKIP("no AVX2 kernel on this machine");
+  if (!de::cpu::kMaskAvx2Compiled || !de::cpu::cpu_has_avx2_fma()) SKIP("no AVX2 kernel on this machine");
   uint64_t s = 42;
   // Random counters and keys, plus the extremes (all zero / all ones words) in some lanes.
   for (int it = 0; it < 20000; ++it) {

@@ -8,6 +8,9 @@
 
 #include "core/finite.h"
 #include "core/thread_pool.h"
+#include "cpu/activation_simd.h"
+#include "cpu/scan_simd.h"
+#include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
 namespace {
@@ -18,13 +21,13 @@ const float kBad[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limi
 void check_float(const std::vector<float>& x, int64_t expect) {
   const int64_t n = static_cast<int64_t>(x.size());
   CHECK_MSG(de::first_non_finite(x.data(), n) == expect, "n " << n << " expected " << expect);
-  CHECK_MSG(de::first_non_finite_portable(x.data(), n) == expect, "n " << n << " expected " << expect);
+  CHECK_MSG(de::cpu::first_non_finite_portable(x.data(), n) == expect, "n " << n << " expected " << expect);
 }
 
 void check_bytes(const std::vector<uint8_t>& x, int64_t expect) {
   const int64_t n = static_cast<int64_t>(x.size());
   CHECK_MSG(de::first_not_binary(x.data(), n) == expect, "n " << n << " expected " << expect);
-  CHECK_MSG(de::first_not_binary_portable(x.data(), n) == expect, "n " << n << " expected " << expect);
+  CHECK_MSG(de::cpu::first_not_binary_portable(x.data(), n) == expect, "n " << n << " expected " << expect);
 }
 
 }  // namespace

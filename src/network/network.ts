@@ -197,7 +197,7 @@ export class Network {
    * `history.probes`, and each goes to `onProbe` as it is taken (so that those taken before an
    * abort are not lost).
    *
-   * On a `backend: 'cuda'` network (native/core/cuda_network.h) the epochs run on the GPU with the
+   * On a `backend: 'cuda'` network (native/cuda/host/cuda_network.h) the epochs run on the GPU with the
    * same masks, shuffles and optimizer state (results equal the CPU's within float rounding); the
    * data are copied to the GPU once per call, validation is evaluated on the CPU after each epoch,
    * and the weights and optimizer state come back after each epoch and at a stop, so getWeights,

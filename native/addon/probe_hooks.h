@@ -1,4 +1,4 @@
-// Learning-phase probes for train() (issue 4, Section 5.3), driven by the training worker
+// Learning-phase probes for train() (Section 5.3), driven by the training worker
 // (network_workers.cpp) on its worker thread, between minibatches, while it holds the network:
 //   constructor:  probes_ = parse_probes(options, net, abortFlag);  // null when options.probes is absent
 //   Run(), first: probes_->start(net)            — the state before this call's first update

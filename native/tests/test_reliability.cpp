@@ -1,4 +1,4 @@
-// Issue 7, "no abort, ever", in the core: an exception thrown by a task of the thread pool (a
+// "No abort, ever", in the core: an exception thrown by a task of the thread pool (a
 // std::bad_alloc of a GEMM packing buffer, say) must come back to the caller of parallel_for, after
 // every helper has stopped touching the task function, and leave the pool usable. Before, it left a
 // helper thread (std::terminate → abort) or unwound the caller while helpers still ran the function.

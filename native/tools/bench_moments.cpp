@@ -1,6 +1,6 @@
-// de_bench_moments: moment accumulation rate on the ensemble sampler's shape (issue 2): 10,000 samples
+// de_bench_moments: moment accumulation rate on the ensemble sampler's shape: 10,000 samples
 // of the paper's 4,810 neurons (1200·4 + 10), fed one layer at a time in batches, as the sampler
-// does. Prints ns per neuron-sample per thread (wall time × threads, and CPU time) (lower is better; the issue's target is about 2.5) for
+// does. Prints ns per neuron-sample per thread (wall time × threads, and CPU time) (lower is better; the target is about 2.5) for
 // logits (logistic units: mean, M2, M3, min, max and both log sums), without logs (ReLU/linear/tanh
 // layers), and with a 64-bin histogram, on 1 and 2 threads. Best and median of several repetitions.
 //   de_bench_moments [--reps N] [--samples N] [--batch N]

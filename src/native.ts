@@ -186,6 +186,8 @@ export interface RawAddon {
   info(): RawInfo;
   /** The engine's limits and defaults (native/common/limits.h); src/limits.ts holds the same values. */
   limits: RawLimits;
+  /** Aborts every running operation of this environment, for good (native/addon/shutdown.h). */
+  stopAll(): void;
   Network: RawNetworkConstructor;
   ensembleSample: RawEnsemble['ensembleSample'];
   ensembleExact: RawEnsemble['ensembleExact'];
@@ -228,7 +230,14 @@ let loaded: { addon: RawAddon; path: string } | undefined;
 
 /** The raw addon, loaded on first use. */
 export function native(): RawAddon {
-  loaded ??= load();
+  if (!loaded) {
+    loaded = load();
+    const addon = loaded.addon;
+    // process.exit() (also from a callback), an uncaught exception or an unhandled rejection end the
+    // process without the environment's cleanup, and Node then joins its thread pool: the native
+    // work still running would hold the exit until it finished. 'exit' is the last moment JS runs.
+    process.once('exit', () => addon.stopAll());
+  }
   return loaded.addon;
 }
 

@@ -86,11 +86,6 @@ export function checkFunction(where: string, name: string, v: unknown): (...args
   return v as (...args: never[]) => unknown;
 }
 
-export function checkAbortSignal(where: string, name: string, v: unknown): AbortSignal {
-  if (!(v instanceof AbortSignal)) throw invalid(where, name, 'an AbortSignal', v);
-  return v;
-}
-
 /** A seed: an integer in [0, 2^53). Returned as a number; the addon splits it into two words. */
 export function checkSeed(where: string, name: string, v: unknown): number {
   return checkInteger(where, name, v, 0, Number.MAX_SAFE_INTEGER);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "addon/shutdown.h"
 #include "common/status.h"
 #include "core/thread_pool.h"
 
@@ -17,6 +18,8 @@ struct AddonState {
   std::unique_ptr<de::ThreadPool> pool;  // for the stateless kernels; networks own their own pools
   Napi::FunctionReference momentAccumulatorCtor;
   Napi::FunctionReference networkCtor;
+  // Shared with worker threads, which may outlive this state at a worker's termination.
+  std::shared_ptr<Shutdown> shutdown = std::make_shared<Shutdown>();
 };
 AddonState& state(Napi::Env env);
 

@@ -245,9 +245,12 @@ NetworkLease::NetworkLease(Napi::Env env, Napi::Object object) : wrap_(NetworkWr
   }
   wrap_->abort_flag().store(false);
   ref_ = Napi::Persistent(object);
+  shutdown_ = state(env).shutdown;
+  shutdown_->enter(&wrap_->abort_flag());
 }
 
 NetworkLease::~NetworkLease() {
+  shutdown_->leave(&wrap_->abort_flag());
   wrap_->abort_flag().store(false);
   wrap_->net().busy().store(false);
 }

@@ -65,6 +65,7 @@ class NetworkLease {
  private:
   Napi::ObjectReference ref_;
   NetworkWrap* wrap_;
+  std::shared_ptr<Shutdown> shutdown_;
 };
 
 // A Promise already rejected with e (async methods reject rather than throw).

@@ -82,13 +82,15 @@ Napi::Object progress_object(Napi::Env env, const de::BatchProgress& p) {
 }
 
 // Delivers values to a JS callback from the worker thread and lets the worker wait until every
-// queued call has run, so that all callbacks happen before the Promise settles.
+// queued call has run, so that all callbacks happen before the Promise settles. At shutdown
+// (shutdown.h) the queued calls will never run: the worker stops waiting for them. The count of
+// queued calls is shared with them, so a call finalized after this object is gone touches nothing freed.
 template <typename T>
 class JsCallback {
  public:
   JsCallback(Napi::Env env, const Napi::Value& fn, const char* name,
            Napi::Object (*toJs)(Napi::Env, const T&))
-      : toJs_(toJs) {
+      : toJs_(toJs), shutdown_(state(env).shutdown) {
     if (fn.IsFunction()) tsfn_ = Napi::ThreadSafeFunction::New(env, fn.As<Napi::Function>(), name, 0, 1);
   }
   ~JsCallback() {
@@ -98,15 +100,15 @@ class JsCallback {
 
   void call(const T& value) { call(T(value)); }
   void call(T&& value) {
-    if (!tsfn_) return;
+    if (!tsfn_ || shutdown_->stopping()) return;
     {
-      std::lock_guard<std::mutex> lk(m_);
-      ++pending_;
+      std::lock_guard<std::mutex> lk(queue_->m);
+      ++queue_->pending;
     }
     auto* copy = new T(std::move(value));
     auto toJs = toJs_;
-    JsCallback* self = this;
-    const napi_status s = tsfn_.NonBlockingCall(copy, [toJs, self](Napi::Env env, Napi::Function fn, T* v) {
+    std::shared_ptr<Queue> queue = queue_;
+    const napi_status s = tsfn_.NonBlockingCall(copy, [toJs, queue](Napi::Env env, Napi::Function fn, T* v) {
       if (env != nullptr && fn != nullptr) {
         try {
           fn.Call({toJs(env, *v)});
@@ -115,31 +117,37 @@ class JsCallback {
         }
       }
       delete v;
-      self->done();
+      queue->done();
     });
     if (s != napi_ok) {
       delete copy;
-      done();
+      queue_->done();
     }
   }
 
-  // Worker thread: waits until every queued call has run (or been dropped at shutdown).
+  // Worker thread: waits until every queued call has run, been dropped, or will never run (shutdown).
   void drain() {
-    std::unique_lock<std::mutex> lk(m_);
-    cv_.wait(lk, [&] { return pending_ == 0; });
+    std::unique_lock<std::mutex> lk(queue_->m);
+    while (!queue_->cv.wait_for(lk, std::chrono::milliseconds(20), [&] { return queue_->pending == 0; })) {
+      if (shutdown_->stopping()) return;
+    }
   }
 
  private:
-  void done() {
-    std::lock_guard<std::mutex> lk(m_);
-    --pending_;
-    cv_.notify_all();
-  }
+  struct Queue {
+    std::mutex m;
+    std::condition_variable cv;
+    int64_t pending = 0;
+    void done() {
+      std::lock_guard<std::mutex> lk(m);
+      --pending;
+      cv.notify_all();
+    }
+  };
   Napi::ThreadSafeFunction tsfn_;
   Napi::Object (*toJs_)(Napi::Env, const T&);
-  std::mutex m_;
-  std::condition_variable cv_;
-  int64_t pending_ = 0;
+  std::shared_ptr<Shutdown> shutdown_;
+  std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
 };
 
 class TrainWorker : public PromiseWorker {

@@ -6,7 +6,8 @@ import { limits } from '../limits.js';
 import type { RawEnsembleSampleOptions, RawNetwork } from '../native.js';
 import { native } from '../native.js';
 import type { ResolvedSpec } from '../network/spec.js';
-import { checkAbortSignal, checkBoolean, checkFloat32, checkInteger, checkMask, checkOptions, checkSeed, invalid } from '../validate.js';
+import { checkBoolean, checkFloat32, checkInteger, checkMask, checkOptions, checkSeed, invalid } from '../validate.js';
+import { checkAbortSignal } from '../signal.js';
 
 export interface EnsembleOptions {
   /** Subnetworks to sample (default `limits.defaultSamples`, 10,000). Ignored when `masks` is given. */

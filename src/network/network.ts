@@ -9,6 +9,7 @@ import type { RawEnsembleSampleOptions, RawNetwork, RawNetworkSpec, RawTrainingS
 import { native } from '../native.js';
 import { limits } from '../limits.js';
 import { keepAttached } from '../keep-attached.js';
+import { isAborted, onAbort } from '../signal.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { DeferredChecks } from './dataset.js';
 import { rowsOf } from './dataset.js';
@@ -109,15 +110,16 @@ export class Network {
    */
   async #hold<T>(where: string, what: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
     this.#checkIdle(where);
-    if (signal?.aborted) throw new AbortError(`${where}: the signal was aborted before the call started`);
-    const onAbort = () => this.#raw.abort();
+    if (isAborted(signal)) throw new AbortError(`${where}: the signal was aborted before the call started`);
     this.#holder = what;
+    let stopListening = () => undefined as void;
     try {
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // Only once the call is accepted: a refused call never aborts the one that holds the network.
+      stopListening = onAbort(signal, () => this.#raw.abort());
       return await run();
     } finally {
-      signal?.removeEventListener('abort', onAbort);
       this.#holder = null;
+      stopListening();
     }
   }
 
@@ -216,15 +218,26 @@ export class Network {
     const start = callNative(() => this.#raw.getTrainingState()).epoch;
     const deferred: DeferredChecks = [];
     const o = resolveTrainOptions(where, data, options, this.#spec, start, deferred);
-    if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before training started`);
+    if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before training started`);
+    // A callback that throws, or returns a promise that rejects, stops training at the next
+    // minibatch and train() rejects with its error; train() settles only once every promise a
+    // callback returned has settled, so nothing outlives the call or goes unhandled.
     let callbackError: { error: unknown } | undefined;
-    const guard = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
+    const pending: Promise<void>[] = [];
+    const fail = (error: unknown) => {
+      if (callbackError) return;
+      callbackError = { error };
+      this.#raw.abort();
+    };
+    const guard = <A extends unknown[]>(fn: (...a: A) => unknown) => (...a: A) => {
       if (callbackError) return;
       try {
-        fn(...a);
+        const result = fn(...a);
+        if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
+          pending.push(Promise.resolve(result).then(() => undefined, fail));
+        }
       } catch (error) {
-        callbackError = { error };
-        this.#raw.abort();
+        fail(error);
       }
     };
     const history: TrainHistory = [];
@@ -233,38 +246,42 @@ export class Network {
     const rawOptions = rawTrainOptions(o, this.#spec.seed, start, {
       epoch: guard((stats) => {
         history.push(stats);
-        o.onEpoch?.(stats);
+        return o.onEpoch?.(stats);
       }),
       progress: o.onProgress ? guard(o.onProgress) : null,
       probe: o.probes
         ? guard((record) => {
             probes.push(record);
-            o.onProbe?.(record);
+            return o.onProbe?.(record);
           })
         : null,
     });
-    const onAbort = () => this.#raw.abort();
     keepAttached(o.data.inputs, o.data.rows, o.validation?.inputs, o.validation?.rows, o.probes?.inputs); // native threads read them in place
     this.#holder = 'training'; // from here on, other calls are refused, also while the inputs are scanned
+    let stopListening = () => undefined as void;
     try {
       for (const d of deferred) await checkFiniteYielding(where, d.name, d.array);
-      if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before training started`);
-      o.signal?.addEventListener('abort', onAbort, { once: true });
+      if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before training started`);
+      stopListening = onAbort(o.signal, () => this.#raw.abort());
+      let failure: { error: unknown } | undefined;
       try {
         await awaitNative(this.#raw.train(rawData(o.data), rawOptions));
       } catch (e) {
-        if (callbackError) throw callbackError.error;
-        const err = fromNative(e);
+        failure = { error: e };
+      }
+      await Promise.all(pending);
+      if (callbackError) throw callbackError.error;
+      if (failure) {
+        const err = fromNative(failure.error);
         if (err instanceof AbortError) {
           throw new AbortError(`${where}: aborted after ${history.length} complete epoch(s); the network holds the last completed update`);
         }
         throw err;
       }
     } finally {
-      o.signal?.removeEventListener('abort', onAbort);
       this.#holder = null;
+      stopListening();
     }
-    if (callbackError) throw callbackError.error;
     return history;
   }
 
@@ -281,11 +298,11 @@ export class Network {
     const large = inputs.length > FINITE_SLICE;
     if (!large) checkFloat32(where, 'inputs', inputs);
     const o = resolvePredictOptions(where, options, this.#spec.seed);
-    if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before prediction started`);
+    if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before prediction started`);
     keepAttached(inputs); // native threads read it in place
     return this.#hold(where, 'predicting', o.signal, async () => {
       if (large) await checkFiniteYielding(where, 'inputs', inputs);
-      if (o.signal?.aborted) throw new AbortError(`${where}: the signal was aborted before prediction started`);
+      if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before prediction started`);
       return awaitNative(this.#raw.predict(inputs, count, { method: o.method, samples: o.samples, seed: o.seed }));
     });
   }
@@ -397,7 +414,7 @@ export class Network {
     return this.#hold(where, 'sampling', signal, () =>
       averageStats(this.#spec, a.inputs, a.count, (x) => {
         // The engine's abort flag stops a running sample; between two inputs nothing runs to stop.
-        if (signal?.aborted) throw new AbortError(`${where}: the signal was aborted`);
+        if (isAborted(signal)) throw new AbortError(`${where}: the signal was aborted`);
         return this.#sample(x, first.raw);
       }),
     );

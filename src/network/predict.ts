@@ -4,7 +4,8 @@
 //    it is the normalized weighted geometric mean of the ensemble (Eq. 12), close to its mean (Eq. 11).
 //  - 'monte-carlo': the plain mean of the top layer's output over `samples` subnetworks, each drawn
 //    with fresh gates from (seed, sample, example): an unbiased estimate of the ensemble mean E(O).
-import { checkAbortSignal, checkEnum, checkInteger, checkOptions, checkSeed } from '../validate.js';
+import { checkEnum, checkInteger, checkOptions, checkSeed } from '../validate.js';
+import { checkAbortSignal } from '../signal.js';
 import { InvalidArgumentError } from '../errors.js';
 
 export type PredictMethod = 'weight-scaling' | 'monte-carlo';

@@ -2,7 +2,7 @@
 // epoch so that the native trainer only ever sees plain numbers.
 import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import {
-  checkAbortSignal,
+  
   checkEnum,
   checkFloat32,
   checkFunction,
@@ -13,6 +13,7 @@ import {
   invalid,
   isPlainObject,
 } from '../validate.js';
+import { checkAbortSignal } from '../signal.js';
 import type { CheckedDataset, DeferredChecks, Loss } from './dataset.js';
 import { checkDataset, checkLossFits, defaultLoss, rowsOf } from './dataset.js';
 import type { RawProbeRecord, RawTrainData, RawTrainOptions } from '../native.js';
@@ -145,7 +146,13 @@ export interface TrainOptions {
   loss?: Loss;
   validation?: { inputs: Float32Array; targets: Uint8Array | Int32Array | Float32Array; count: number };
   signal?: AbortSignal;
+  /**
+   * Called after each epoch. The callbacks run on the event loop while the engine goes on; one that
+   * throws or returns a rejecting promise stops training at the next minibatch, and train() rejects
+   * with its error once every promise a callback returned has settled.
+   */
   onEpoch?: (stats: EpochStats) => void;
+  /** Called at most every 50 ms with the running loss (and once per GPU chunk on a 'cuda' network). */
   onProgress?: (progress: Progress) => void;
   /** Learning-phase probes; their records are `history.probes` and go to `onProbe` as they are taken. */
   probes?: ProbeOptions;

@@ -6,7 +6,7 @@ import { callNative, InvalidArgumentError } from './errors.js';
 import { limits } from './limits.js';
 import { native, type RawMomentAccumulator } from './native.js';
 import {
-  checkElementCount, checkFloat32, checkInteger, checkKeepArray, checkMask, checkOptions, checkSeed,
+  checkElementCount, checkFloat32, checkInteger, checkOutput, checkKeepArray, checkMask, checkOptions, checkSeed,
   checkTypedArray, isPlainObject, invalid,
 } from './validate.js';
 
@@ -56,14 +56,15 @@ export function maskedMatmul(args: MaskedMatmulArgs): Float32Array {
     mask: o.mask === undefined ? undefined : checkMask(where, 'mask', o.mask, mk),
     scale: o.scale === undefined ? undefined : checkFloat32(where, 'scale', o.scale, k),
     bias: o.bias === undefined ? undefined : checkFloat32(where, 'bias', o.bias, n),
-    out: o.out === undefined ? undefined : checkFloat32(where, 'out', o.out, mn, false),
+    out: o.out === undefined ? undefined : checkOutput(where, 'out', o.out, Float32Array, mn),
     threads: o.threads === undefined ? undefined : checkInteger(where, 'threads', o.threads, 1, limits.maxThreads),
     backend: resolveBackend(where, 'backend', o.backend ?? 'cpu'),
   };
   if (raw.out && (raw.out.buffer === raw.a.buffer || raw.out.buffer === raw.b.buffer)) {
     throw new InvalidArgumentError(`${where}: out must not share memory with a or b`);
   }
-  return callNative(() => native().kernels.maskedMatmul(raw));
+  const result = callNative(() => native().kernels.maskedMatmul(raw));
+  return o.out === undefined ? result : (o.out as Float32Array); // the caller's own array, now holding the product
 }
 
 export interface BernoulliMaskArgs {
@@ -151,7 +152,9 @@ export class MomentAccumulator {
 
   /** Folds another accumulator's samples into this one (Chan / Pébay pairwise formulas). */
   merge(other: MomentAccumulator): void {
-    if (!(other instanceof MomentAccumulator)) throw invalid('MomentAccumulator.merge', 'other', 'a MomentAccumulator', other);
+    // A brand check, not instanceof: a Proxy of an accumulator or an object made from its prototype
+    // has no accumulator behind it.
+    if (typeof other !== 'object' || other === null || !(#raw in other)) throw invalid('MomentAccumulator.merge', 'other', 'a MomentAccumulator', other);
     if (other.neurons !== this.neurons) throw new InvalidArgumentError(`MomentAccumulator.merge: other has ${other.neurons} neurons, this has ${this.neurons}`);
     callNative(() => this.#raw.merge(other.#raw));
   }

@@ -8,12 +8,23 @@ import { native } from './native.js';
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 export function describe(v: unknown): string {
+  try {
+    return describeValue(v);
+  } catch {
+    return 'a value that cannot be inspected'; // a Proxy whose traps throw, say
+  }
+}
+
+function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   if (typeof v === 'bigint') return `${v}n`;
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length: number }).length ?? v.byteLength})`;
+  if (ArrayBuffer.isView(v)) {
+    const tag = typedArrayTag.call(v);
+    return tag ? `${tag}(${typedArrayLength.call(v)})` : `a view of ${v.byteLength} bytes`;
+  }
   if (Array.isArray(v)) return `Array(${v.length})`;
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'object') return (v as object).constructor?.name === 'Object' ? 'an object' : `a ${(v as object).constructor?.name ?? 'object'}`;
@@ -103,13 +114,55 @@ export function checkElementCount(where: string, what: string, ...dims: number[]
 
 type TypedCtor = Float32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
 
+// The platform's own accessors of typed arrays and buffers, read once: an argument is judged by what
+// it is, never by what its own properties, its prototype chain or a Proxy say it is.
+const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const intrinsicGetter = (o: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(o, key)!.get!;
+const typedArrayTag = intrinsicGetter(typedArrayProto, Symbol.toStringTag) as (this: unknown) => string | undefined;
+const typedArrayLength = intrinsicGetter(typedArrayProto, 'length') as (this: unknown) => number;
+const typedArrayBuffer = intrinsicGetter(typedArrayProto, 'buffer') as (this: unknown) => ArrayBufferLike;
+const typedArrayOffset = intrinsicGetter(typedArrayProto, 'byteOffset') as (this: unknown) => number;
+const bufferResizable = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')?.get as ((this: unknown) => boolean) | undefined;
+const isSharedBuffer = (b: unknown) => Object.prototype.toString.call(b) === '[object SharedArrayBuffer]';
+
+/** The kind of a genuine typed array ('Float32Array', …), or undefined for anything else. */
+export function typedArrayKind(v: unknown): string | undefined {
+  return ArrayBuffer.isView(v) ? typedArrayTag.call(v) : undefined;
+}
+
+/** Whether the memory behind a buffer can change size or be written by another thread while a call runs. */
+export function isVolatileBuffer(b: ArrayBufferLike): boolean {
+  return isSharedBuffer(b) || (bufferResizable !== undefined && bufferResizable.call(b) === true);
+}
+
+/**
+ * `v` as a typed array of kind `ctor` (and `length`, when given): a genuine one (brand-checked, so
+ * that `Object.create(Float32Array.prototype)`, a Proxy or an object lying about its length is an
+ * InvalidArgumentError), returned as a fresh view with no own properties over the same memory. A
+ * view over a resizable or shared buffer is returned as a copy: its memory could shrink or change
+ * under the native threads that read it.
+ */
 export function checkTypedArray<C extends TypedCtor>(where: string, name: string, v: unknown, ctor: C, length?: number): InstanceType<C> {
-  if (!(v instanceof ctor)) throw invalid(where, name, `a ${ctor.name}`, v);
-  const arr = v as InstanceType<C>;
-  if (length !== undefined && arr.length !== length) {
-    throw new InvalidArgumentError(`${where}: ${name} must have length ${length}, got ${ctor.name}(${arr.length})`);
+  if (!ArrayBuffer.isView(v) || typedArrayTag.call(v) !== ctor.name) throw invalid(where, name, `a ${ctor.name}`, v);
+  const n = typedArrayLength.call(v);
+  if (length !== undefined && n !== length) {
+    throw new InvalidArgumentError(`${where}: ${name} must have length ${length}, got ${ctor.name}(${n})`);
   }
-  return arr;
+  const buffer = typedArrayBuffer.call(v);
+  if (isVolatileBuffer(buffer)) return new ctor(v as unknown as ArrayLike<number>) as InstanceType<C>;
+  return new ctor(buffer as ArrayBuffer, typedArrayOffset.call(v), n) as InstanceType<C>;
+}
+
+/**
+ * An output array of a synchronous call (brand-checked like checkTypedArray): a fresh view over the
+ * caller's memory, never a copy, since the call writes its result there. No JS runs during a
+ * synchronous call, so nothing can resize or detach the memory meanwhile.
+ */
+export function checkOutput<C extends TypedCtor>(where: string, name: string, v: unknown, ctor: C, length: number): InstanceType<C> {
+  if (!ArrayBuffer.isView(v) || typedArrayTag.call(v) !== ctor.name) throw invalid(where, name, `a ${ctor.name}`, v);
+  const n = typedArrayLength.call(v);
+  if (n !== length) throw new InvalidArgumentError(`${where}: ${name} must have length ${length}, got ${ctor.name}(${n})`);
+  return new ctor(typedArrayBuffer.call(v) as ArrayBuffer, typedArrayOffset.call(v), n) as InstanceType<C>;
 }
 
 /** Arrays at least this long are scanned natively (a JS loop would cost a large share of a product). */

@@ -2,7 +2,7 @@
 // rebuilt here when a source file of the library or the application is newer). Every failure must be one line on stderr, a non-zero exit
 // code, and never a stack trace.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -126,5 +126,26 @@ describe('dropout-ensemble: train and stats on IDX files', () => {
     expect(printed.code).toBe(0);
     expect(printed.stdout).toMatch(/input 0 \(100 subnetworks\)/);
     expect(printed.stdout.trim().split('\n')).toHaveLength(2 + 3);
+    // The Eq. 22 bound is for logistic units: the softmax layer's column says n/a, not 0.0%.
+    const top = printed.stdout.trim().split('\n').at(-1)!;
+    expect(top.trim().split(/\s+/).at(-2)).toBe('n/a');
+  });
+});
+
+describe('dropout-ensemble: habits of a command line', () => {
+  it('prints its version', () => {
+    const r = cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('suggests the command or flag a typo meant', () => {
+    expectOneLineError(cli('reproduec'), 2, /unknown command "reproduec" \(did you mean "reproduce"\?\)/);
+    expectOneLineError(cli('reproduce', '--epoch', '3'), 2, /Unknown option '--epoch' \(did you mean "--epochs"\?\)/);
+  });
+
+  it('refuses an --out folder that does not exist before it trains', () => {
+    const r = cli('train', '--images', images, '--labels', labels, '--epochs', '1000', '--out', join(dir, 'missing', 'm.bin'));
+    expectOneLineError(r, 2, /--out .*the folder .*missing does not exist/);
   });
 });

@@ -213,3 +213,20 @@ describe('Network: save and load', () => {
     await expect(Network.load(path, { threads: 0 })).rejects.toThrow('Network.load: options.threads must be an integer in [1, 1024], got 0');
   });
 });
+
+describe('Network: what console.log shows', () => {
+  it('a table of the layers with their parameters, also through util.inspect', async () => {
+    const net = new Network(spec());
+    const text = net.summary();
+    expect(text).toMatch(/^Network: 3 layers above 6 inputs, units dropout, seed 42, 1 thread, cpu/);
+    // 5·6 + 5, then 4·(6 + 5) + 4, then 3·4 + 3 parameters.
+    expect(text).toMatch(/\n\s+1\s+5\s+tanh\s+0\.5\s+0\s+35\n/);
+    expect(text).toMatch(/\n\s+2\s+4\s+logistic\s+per unit\s+0,1\s+48\n/);
+    expect(text).toMatch(/\n  98 parameters$/);
+    const { inspect } = await import('node:util');
+    expect(inspect(net)).toBe(text);
+    const running = net.train(data, { epochs: 20, batchSize: 1 });
+    expect(net.summary()).toMatch(/98 parameters; busy training$/);
+    await running;
+  });
+});

@@ -70,7 +70,7 @@ describe('resolveTrainOptions', () => {
     expect(o.epochs).toBe(1);
     expect(o.loss).toBe('cross-entropy');
     expect(o.maxNorm).toBe(0);
-    expect(o.data.labels).toBe(data.targets);
+    expect(o.data.labels).toEqual(data.targets); // a checked view of the caller's labels
     const sgd = resolveTrainOptions(W, data, { optimizer: 'sgd', epochs: 2, momentum: { kind: 'linear', from: 0.5, to: 0.99, epochs: 500 } }, classifier);
     expect(Array.from(sgd.learningRate)).toEqual([Math.fround(0.1), Math.fround(0.1)]);
     expect(sgd.momentum[1]).toBe(Math.fround(0.5 + 0.49 / 500));

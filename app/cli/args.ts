@@ -13,6 +13,28 @@ export interface Parsed {
   positionals: string[];
 }
 
+/** Edit distance (insertions, deletions, substitutions) between two short strings. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** ` (did you mean "x"?)` for the closest of `known` within two edits of `given`, else ''. */
+export function didYouMean(given: string, known: readonly string[], prefix = ''): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = distance(given, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best === undefined ? '' : ` (did you mean ${JSON.stringify(prefix + best)}?)`;
+}
+
 /** Parses `args` strictly: unknown flags, missing values and stray arguments are UsageErrors. */
 export function parse(command: string, args: string[], options: Options, maxPositionals = 0): Parsed {
   let parsed;
@@ -21,7 +43,8 @@ export function parse(command: string, args: string[], options: Options, maxPosi
   } catch (e) {
     // parseArgs' messages are good but long; keep the first sentence.
     const msg = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
-    throw new UsageError(`${command}: ${msg}`);
+    const unknown = /Unknown option '--([^']+)'/.exec(msg);
+    throw new UsageError(`${command}: ${msg}${unknown ? didYouMean(unknown[1]!, Object.keys(options), '--') : ''}`);
   }
   if (parsed.positionals.length > maxPositionals) {
     throw new UsageError(`${command}: unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`);

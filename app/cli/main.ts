@@ -3,10 +3,11 @@
 //   1 an error of the library or the files (corrupt IDX, wrong-shaped model, …), 2 a usage error,
 //   130 interrupted (a checkpoint or the model was saved first). Set DE_DEBUG=1 for stack traces.
 import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { AbortError } from 'dropout-ensemble';
 import { CheckpointMismatchError, InterruptedError } from '../report/pipeline.js';
-import { UsageError } from './args.js';
+import { UsageError, didYouMean } from './args.js';
 import { REPRODUCE_USAGE, reproduceCommand } from './reproduce.js';
 import { STATS_USAGE, statsCommand } from './stats.js';
 import { TRAIN_USAGE, trainCommand } from './train.js';
@@ -18,7 +19,7 @@ commands:
   train       train a network with dropout on IDX files and save it
   stats       per-neuron ensemble statistics of a saved model at chosen inputs
 
-Run \`dropout-ensemble <command> --help\` for its options.`;
+Run \`dropout-ensemble <command> --help\` for its options; \`dropout-ensemble --version\` prints the version.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   reproduce: reproduceCommand,
@@ -37,8 +38,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (command === '--version' || command === '-v') {
+    const pkg = createRequire(import.meta.url)('dropout-ensemble/package.json') as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
   const run = COMMANDS[command];
-  if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)} (expected ${Object.keys(COMMANDS).join(', ')})`);
+  if (!run) {
+    const names = Object.keys(COMMANDS);
+    throw new UsageError(`unknown command ${JSON.stringify(command)}${didYouMean(command, names)} (expected ${names.join(', ')})`);
+  }
   return run(rest);
 }
 

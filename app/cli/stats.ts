@@ -44,7 +44,8 @@ function summary(index: number, stats: Stats): string {
       if (det[i]! > ACTIVE_THRESHOLD) act++;
     }
     const geometric = Number.isFinite(meanOf(nwgm));
-    lines.push(`  ${String(l.index).padStart(5)} ${String(E.length).padStart(6)} ${f(meanOf(E)).padStart(8)} ${f(meanOf(l.std)).padStart(10)} ${(geometric ? f(meanOf(gap)) : 'n/a').padStart(12)} ${f(meanOf(l.secondOrder)).padStart(8)} ${f(meanOf(l.deltaMethod)).padStart(8)} ${(geometric ? `${((100 * ok) / E.length).toFixed(1)}%` : 'n/a').padStart(9)} ${((100 * act) / E.length).toFixed(0).padStart(5)}%`);
+    const bounded = Number.isFinite(meanOf(bound)); // Eq. 22 is for logistic units only
+    lines.push(`  ${String(l.index).padStart(5)} ${String(E.length).padStart(6)} ${f(meanOf(E)).padStart(8)} ${f(meanOf(l.std)).padStart(10)} ${(geometric ? f(meanOf(gap)) : 'n/a').padStart(12)} ${f(meanOf(l.secondOrder)).padStart(8)} ${f(meanOf(l.deltaMethod)).padStart(8)} ${(bounded ? `${((100 * ok) / E.length).toFixed(1)}%` : 'n/a').padStart(9)} ${((100 * act) / E.length).toFixed(0).padStart(5)}%`);
   });
   return lines.join('\n');
 }

@@ -1,10 +1,24 @@
 // `dropout-ensemble train`: any described network on IDX images and labels; saves the model.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { classCount, imagesToInputs, InvalidArgumentError, labelsToTargets, limits, loadIdx, Network, type NetworkSpec } from 'dropout-ensemble';
 import { UsageError, enumFlag, intFlag, intListFlag, numberFlag, parse, requireFlag, stringFlag } from './args.js';
 import { withInterrupt } from './interrupt.js';
 import { ProgressBar } from './progress-bar.js';
+
+/** The model is written at the end: a folder that is missing or read-only is a usage error now, not after training. */
+async function checkWritableDirectory(cmd: string, path: string): Promise<void> {
+  const dir = dirname(path);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new UsageError(`${cmd}: --out ${path}: ${dir} is not a directory`);
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as { code?: string }).code;
+    throw new UsageError(`${cmd}: --out ${path}: ${code === 'ENOENT' ? `the folder ${dir} does not exist` : `cannot write in ${dir} (${code ?? String(e)})`}`);
+  }
+}
 
 export const TRAIN_USAGE = `dropout-ensemble train --images FILE --labels FILE --out MODEL [options]
 
@@ -71,6 +85,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const imagesPath = requireFlag(cmd, 'images', values.images);
   const labelsPath = requireFlag(cmd, 'labels', values.labels);
   const out = resolve(requireFlag(cmd, 'out', values.out));
+  await checkWritableDirectory(cmd, out);
   if ((values['test-images'] === undefined) !== (values['test-labels'] === undefined)) throw new UsageError(`${cmd}: --test-images and --test-labels go together`);
   if (values.spec !== undefined) {
     for (const f of ['hidden', 'activation', 'input-keep', 'keep', 'dropout'] as const) {

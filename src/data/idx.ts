@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { CorruptFileError, InvalidArgumentError } from '../errors.js';
-import { MAX_ELEMENTS, checkPath, invalid } from '../validate.js';
+import { MAX_ELEMENTS, checkPath, checkTypedArray, invalid, typedArrayKind } from '../validate.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -153,8 +153,9 @@ function parseGzip(gz: Uint8Array, source: string): IdxArray {
  * @throws CorruptFileError (code ERR_CORRUPT) naming the problem.
  */
 export function parseIdx(bytes: Uint8Array, source = 'IDX buffer'): IdxArray {
-  if (!(bytes instanceof Uint8Array)) throw invalid('parseIdx', 'bytes', 'a Uint8Array or Buffer', bytes);
+  if (typedArrayKind(bytes) !== 'Uint8Array') throw invalid('parseIdx', 'bytes', 'a Uint8Array or Buffer', bytes);
   if (typeof source !== 'string') throw invalid('parseIdx', 'source', 'a string (a name for error messages)', source);
+  bytes = checkTypedArray('parseIdx', 'bytes', bytes, Uint8Array); // its true length, whatever it claims
   if (bytes.length === 0) throw corrupt(source, 'the file is empty');
   return isGzip(bytes) ? parseGzip(bytes, source) : parseRaw(bytes, source);
 }

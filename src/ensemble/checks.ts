@@ -1,6 +1,6 @@
 // How good the paper's approximations are, layer by layer: the Eq. 22 bound's violations, and the
 // error of each estimator (Eq. 20, delta method, O*, propagate) against Monte Carlo or exact stats.
-import { checkNumber, checkOptions, invalid } from '../validate.js';
+import { checkNumber, checkOptions, invalid, typedArrayKind } from '../validate.js';
 import type { EnsembleStats } from './stats.js';
 import type { PropagateResult } from './propagate.js';
 
@@ -16,7 +16,7 @@ function checkStatsLayers(where: string, name: string, stats: unknown, columns: 
     }
     for (const c of columns) {
       const col = layer[c];
-      if (!(col instanceof Float64Array) || col.length !== layer.units) {
+      if (typedArrayKind(col) !== 'Float64Array' || (col as Float64Array).length !== layer.units) {
         throw invalid(where, `${name}.layers[${k}].${c}`, `a Float64Array of ${layer.units as number} values`, col);
       }
     }
@@ -122,7 +122,7 @@ export function estimatorErrors(truth: EnsembleStats, estimates: Record<string, 
     if (!p || !Array.isArray(p.layers) || p.layers.length !== truth.layers.length) throw invalid(where, `estimates.${name}`, `a propagate() result with ${truth.layers.length} layers`, p);
     Array.from(p.layers, (l, k) => {
       const units = truth.layers[k]!.units;
-      if (!l || !(l.mean instanceof Float64Array) || l.mean.length !== units || (l.variance !== undefined && (!(l.variance instanceof Float64Array) || l.variance.length !== units))) {
+      if (!l || typedArrayKind(l.mean) !== 'Float64Array' || l.mean.length !== units || (l.variance !== undefined && (typedArrayKind(l.variance) !== 'Float64Array' || l.variance.length !== units))) {
         throw invalid(where, `estimates.${name}.layers[${k}]`, `a propagated layer with mean (and variance) of ${units} values`, l);
       }
     });

@@ -2,7 +2,8 @@
 // averaged over a set of inputs (the paper averages consistency over a training or test set).
 import { InvalidArgumentError } from '../errors.js';
 import type { ResolvedSpec } from '../network/spec.js';
-import { checkElementCount, checkFloat32, checkInteger } from '../validate.js';
+import { checkElementCount, checkFinite, checkInteger, checkTypedArray } from '../validate.js';
+import { ownedByCall } from '../keep-attached.js';
 import { activationName } from '../network/description.js';
 import { countBoundViolations } from './checks.js';
 import type { EnsembleOptions } from './sample.js';
@@ -36,7 +37,8 @@ export interface EnsembleStatsMany {
 export function checkManyArguments(where: string, spec: ResolvedSpec, inputs: unknown, count: unknown, options: EnsembleOptions | undefined): { inputs: Float32Array; count: number } {
   const n = checkInteger(where, 'count', count, 1);
   checkElementCount(where, 'inputs', n, spec.inputs);
-  const x = checkFloat32(where, 'inputs', inputs, n * spec.inputs);
+  const x = ownedByCall(checkTypedArray(where, 'inputs', inputs, Float32Array, n * spec.inputs)); // read by native threads
+  checkFinite(where, 'inputs', x);
   if (options && (options.masks !== undefined || options.returnMasks !== undefined)) {
     throw new InvalidArgumentError(`${where}: options.masks and options.returnMasks apply to one input; use ensembleStats`);
   }

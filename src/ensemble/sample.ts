@@ -6,7 +6,8 @@ import { limits } from '../limits.js';
 import type { RawEnsembleSampleOptions, RawNetwork } from '../native.js';
 import { native } from '../native.js';
 import type { ResolvedSpec } from '../network/spec.js';
-import { checkBoolean, checkFloat32, checkInteger, checkMask, checkOptions, checkSeed, invalid } from '../validate.js';
+import { checkBoolean, checkFloat32, checkInteger, checkMask, checkOptions, checkSeed, checkTypedArray, checkFinite, invalid, typedArrayKind } from '../validate.js';
+import { ownedByCall } from '../keep-attached.js';
 import { checkAbortSignal } from '../signal.js';
 
 export interface EnsembleOptions {
@@ -40,7 +41,9 @@ export function maskWidths(spec: ResolvedSpec): number[] {
 }
 
 function checkInput(where: string, spec: ResolvedSpec, input: unknown): Float32Array {
-  return checkFloat32(where, 'input', input, spec.inputs);
+  const x = ownedByCall(checkTypedArray(where, 'input', input, Float32Array, spec.inputs)); // read by native threads
+  checkFinite(where, 'input', x);
+  return x;
 }
 
 interface Resolved {
@@ -60,13 +63,17 @@ function resolveOptions(where: string, spec: ResolvedSpec, options: unknown): Re
     if (!Array.isArray(o.masks) || o.masks.length !== widths.length) {
       throw invalid(where, 'options.masks', `an array of ${widths.length} Uint8Arrays (one per ${spec.dropout === 'units' ? 'layer 0..L−1' : 'weight matrix'})`, o.masks);
     }
-    const first = o.masks[0];
-    if (!(first instanceof Uint8Array) || first.length === 0 || first.length % widths[0]! !== 0) {
+    // Each element read once (an index getter could answer differently a second time); the addon
+    // gets a fresh array of the checked views, never the caller's.
+    const given: unknown[] = [];
+    for (let k = 0; k < widths.length; k++) given.push(o.masks[k]);
+    const first = given[0];
+    const firstLength = typedArrayKind(first) === 'Uint8Array' ? checkTypedArray(where, 'options.masks[0]', first, Uint8Array).length : 0;
+    if (firstLength === 0 || firstLength % widths[0]! !== 0) {
       throw invalid(where, 'options.masks[0]', `a Uint8Array whose length is a positive multiple of ${widths[0]}`, first);
     }
-    const samples = first.length / widths[0]!;
-    o.masks.forEach((m, k) => checkMask(where, `options.masks[${k}]`, m, samples * widths[k]!));
-    raw.masks = o.masks;
+    const samples = firstLength / widths[0]!;
+    raw.masks = given.map((m, k) => ownedByCall(checkMask(where, `options.masks[${k}]`, m, samples * widths[k]!)));
   } else {
     raw.samples = o.samples === undefined ? limits.defaultSamples : checkInteger(where, 'options.samples', o.samples, 1, 2 ** 40);
     if (o.returnMasks !== undefined && checkBoolean(where, 'options.returnMasks', o.returnMasks)) {

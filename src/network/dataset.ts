@@ -1,7 +1,8 @@
 // Validation of the data a network trains on or predicts from: `{ inputs, targets, count }` with
 // inputs Float32Array [count × inputs] and targets either class labels or rows of outputs.
 import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
-import { FINITE_SLICE, checkElementCount, checkFloat32, checkInteger, checkOptions, describe, invalid, isPlainObject } from '../validate.js';
+import { FINITE_SLICE, checkElementCount, checkFinite, checkInteger, checkOptions, checkTypedArray, describe, invalid, isPlainObject, typedArrayKind } from '../validate.js';
+import { ownedByCall } from '../keep-attached.js';
 import type { ResolvedSpec } from './spec.js';
 import { outputsOf } from './spec.js';
 
@@ -32,18 +33,22 @@ export type DeferredChecks = Array<{ name: string; array: Float32Array }>;
 export function checkInputs(where: string, name: string, v: unknown, count: number, spec: ResolvedSpec, deferred?: DeferredChecks): Float32Array {
   const n = checkElementCount(where, name, count, spec.inputs);
   const defer = deferred !== undefined && n > FINITE_SLICE;
-  const a = checkFloat32(where, name, v, n, !defer);
+  const a = ownedByCall(checkTypedArray(where, name, v, Float32Array, n)); // what the engine reads is what is checked
   if (defer) deferred.push({ name, array: a });
+  else checkFinite(where, name, a);
   return a;
 }
 
-/** The number of rows of an inputs array given on its own (predict): its length over spec.inputs. */
-export function rowsOf(where: string, name: string, v: unknown, spec: ResolvedSpec): number {
-  if (!(v instanceof Float32Array)) throw invalid(where, name, 'a Float32Array', v);
-  if (v.length === 0 || v.length % spec.inputs !== 0) {
-    throw new InvalidArgumentError(`${where}: ${name} must hold a positive multiple of ${spec.inputs} values (one row per example), got Float32Array(${v.length})`);
+/**
+ * An inputs array given on its own (predict, probes): a Float32Array (a checked view, see
+ * checkTypedArray) whose length is a positive multiple of spec.inputs, and its number of rows.
+ */
+export function inputRows(where: string, name: string, v: unknown, spec: ResolvedSpec): { inputs: Float32Array; count: number } {
+  const a = ownedByCall(checkTypedArray(where, name, v, Float32Array));
+  if (a.length === 0 || a.length % spec.inputs !== 0) {
+    throw new InvalidArgumentError(`${where}: ${name} must hold a positive multiple of ${spec.inputs} values (one row per example), got Float32Array(${a.length})`);
   }
-  return v.length / spec.inputs;
+  return { inputs: a, count: a.length / spec.inputs };
 }
 
 /** Whether the top layer's outputs are probabilities, so that cross-entropy is defined. */
@@ -74,7 +79,8 @@ function checkLabels(where: string, name: string, v: Labels, count: number, spec
 
 function checkRows(where: string, name: string, v: unknown, count: number, spec: ResolvedSpec, loss: Loss): Float32Array {
   const k = outputsOf(spec);
-  const rows = checkFloat32(where, name, v, checkElementCount(where, name, count, k));
+  const rows = ownedByCall(checkTypedArray(where, name, v, Float32Array, checkElementCount(where, name, count, k)));
+  checkFinite(where, name, rows);
   if (loss !== 'cross-entropy') return rows;
   // Relative entropy (Section 5.2) needs target probabilities: each in [0, 1], softmax rows summing to 1.
   const softmax = spec.layers[spec.layers.length - 1]!.activation === 'softmax';
@@ -111,9 +117,11 @@ export function checkDataset(where: string, name: string, v: unknown, spec: Reso
   const count = checkInteger(where, `${name}.count`, d.count, 1);
   const inputs = checkInputs(where, `${name}.inputs`, d.inputs, count, spec, deferred);
   const t = d.targets;
-  if (t instanceof Uint8Array || t instanceof Int32Array) {
-    return { inputs, count, labels: checkLabels(where, `${name}.targets`, t, count, spec) };
+  const kind = typedArrayKind(t);
+  if (kind === 'Uint8Array' || kind === 'Int32Array') {
+    const labels = ownedByCall(checkTypedArray(where, `${name}.targets`, t, kind === 'Uint8Array' ? Uint8Array : Int32Array));
+    return { inputs, count, labels: checkLabels(where, `${name}.targets`, labels, count, spec) };
   }
-  if (t instanceof Float32Array) return { inputs, count, rows: checkRows(where, `${name}.targets`, t, count, spec, loss) };
+  if (kind === 'Float32Array') return { inputs, count, rows: checkRows(where, `${name}.targets`, t, count, spec, loss) };
   throw invalid(where, `${name}.targets`, 'class labels (Uint8Array or Int32Array) or a Float32Array [count × outputs]', t);
 }

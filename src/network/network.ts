@@ -4,21 +4,21 @@
 // beside this file) before any native call, so a failed call leaves the network exactly as it was;
 // the arithmetic runs in the addon on native threads.
 import { AbortError, BusyError, awaitNative, callNative, fromNative } from '../errors.js';
-import { FINITE_SLICE, checkBoolean, checkPath, checkElementCount, checkEnum, checkFiniteYielding, checkFloat32, checkInteger, checkOptions, invalid } from '../validate.js';
+import { FINITE_SLICE, checkBoolean, checkFinite, checkPath, checkElementCount, checkEnum, checkFiniteYielding, checkFloat32, checkInteger, checkOptions, invalid, checkTypedArray, typedArrayKind } from '../validate.js';
 import type { RawEnsembleSampleOptions, RawNetwork, RawNetworkSpec, RawTrainingState } from '../native.js';
 import { native } from '../native.js';
 import { limits } from '../limits.js';
-import { keepAttached } from '../keep-attached.js';
 import { isAborted, onAbort } from '../signal.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { DeferredChecks } from './dataset.js';
-import { rowsOf } from './dataset.js';
+import { inputRows } from './dataset.js';
 import type { ModelContents } from './model-file.js';
 import { decodeModel, encodeModel, readModelFile } from './model-file.js';
 import type { PredictOptions } from './predict.js';
 import { labelsOf, resolvePredictOptions } from './predict.js';
 import type { NetworkSpec, ResolvedSpec } from './spec.js';
 import { copySpec, outputsOf, resolveSpec, unitsOf, weightPairs } from './spec.js';
+import { activationName } from './description.js';
 import type { ProbeRecord, TrainHistory, TrainOptions } from './train-options.js';
 import { rawData, rawTrainOptions, resolveTrainOptions } from './train-options.js';
 import type { EnsembleOptions, EnsembleStats, EnsembleStatsMany, PropagateMethod, PropagateResult } from '../ensemble/index.js';
@@ -96,6 +96,35 @@ export class Network {
    */
   get busy(): boolean {
     return this.#holder !== null || this.#raw.busy;
+  }
+
+  /**
+   * A table of the network, one row per paper layer (0 is the input): units, activation, keep,
+   * the layers it reads and its parameters (weights and biases), then the dropout mode, seed,
+   * threads, backend and whether a call holds it. `util.inspect` and `console.log` print it too.
+   */
+  summary(): string {
+    const s = this.#spec;
+    const keepText = (k: number | Float32Array | undefined) => (k === undefined ? '' : typeof k === 'number' ? String(k) : 'per unit');
+    const rows: string[][] = [['layer', 'units', 'activation', 'keep', 'from', 'parameters']];
+    rows.push(['0', String(s.inputs), 'input', keepText(s.inputKeep), '', '']);
+    let total = 0;
+    s.layers.forEach((l, k) => {
+      const params = l.units + l.from.reduce((n, src) => n + l.units * unitsOf(s, src), 0);
+      total += params;
+      rows.push([String(k + 1), String(l.units), activationName(l.activation), keepText(l.keep), l.from.join(','), params.toLocaleString('en-US')]);
+    });
+    const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    const lines = rows.map((r) => `  ${r.map((cell, c) => (c === 2 || c === 3 || c === 4 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join('  ')}`.trimEnd());
+    return [
+      `Network: ${s.layers.length} layers above ${s.inputs} inputs, ${s.dropout} dropout, seed ${s.seed}, ${s.threads} thread${s.threads === 1 ? '' : 's'}, ${s.backend}`,
+      ...lines,
+      `  ${total.toLocaleString('en-US')} parameters${this.busy ? `; busy ${this.#holder ?? 'in the engine'}` : ''}`,
+    ].join('\n');
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.summary();
   }
 
   #checkIdle(where: string): void {
@@ -256,7 +285,6 @@ export class Network {
           })
         : null,
     });
-    keepAttached(o.data.inputs, o.data.rows, o.validation?.inputs, o.validation?.rows, o.probes?.inputs); // native threads read them in place
     this.#holder = 'training'; // from here on, other calls are refused, also while the inputs are scanned
     let stopListening = () => undefined as void;
     try {
@@ -290,16 +318,15 @@ export class Network {
    * [count × outputs]. `method: 'weight-scaling'` (default) is O* (Eq. 4/13); `'monte-carlo'`
    * averages `samples` subnetworks drawn from `seed`. See predict.ts.
    */
-  async predict(inputs: Float32Array, options?: PredictOptions): Promise<Float32Array> {
+  async predict(input: Float32Array, options?: PredictOptions): Promise<Float32Array> {
     const where = 'Network.predict';
     this.#checkIdle(where);
-    const count = rowsOf(where, 'inputs', inputs, this.#spec);
+    const { inputs, count } = inputRows(where, 'inputs', input, this.#spec);
     checkElementCount(where, 'the outputs', count, outputsOf(this.#spec));
     const large = inputs.length > FINITE_SLICE;
-    if (!large) checkFloat32(where, 'inputs', inputs);
+    if (!large) checkFinite(where, 'inputs', inputs);
     const o = resolvePredictOptions(where, options, this.#spec.seed);
     if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before prediction started`);
-    keepAttached(inputs); // native threads read it in place
     return this.#hold(where, 'predicting', o.signal, async () => {
       if (large) await checkFiniteYielding(where, 'inputs', inputs);
       if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before prediction started`);
@@ -355,9 +382,10 @@ export class Network {
   /** The inverse of `toBuffer()`. Throws CorruptFileError when the bytes fail any check. */
   static fromBuffer(bytes: Uint8Array, options?: LoadOptions): Network {
     const where = 'Network.fromBuffer';
-    if (!(bytes instanceof Uint8Array)) throw invalid(where, 'bytes', 'a Buffer or Uint8Array', bytes);
+    if (typedArrayKind(bytes) !== 'Uint8Array') throw invalid(where, 'bytes', 'a Buffer or Uint8Array', bytes);
+    const view = checkTypedArray(where, 'bytes', bytes, Uint8Array); // its true length, whatever it claims
     const o = checkLoadOptions(where, options);
-    return Network.#fromContents(decodeModel(where, bytes, o.threads), o);
+    return Network.#fromContents(decodeModel(where, view, o.threads), o);
   }
 
   static #fromContents(m: ModelContents, o: LoadOptions): Network {
@@ -385,7 +413,6 @@ export class Network {
   async ensembleStats(input: Float32Array, options?: EnsembleOptions): Promise<EnsembleStats> {
     const where = 'Network.ensembleStats';
     const r = sampleRequest(where, this.#spec, input, options);
-    keepAttached(r.input, ...(r.raw.masks ?? [])); // native threads read them in place
     return this.#hold(where, 'sampling', r.signal, () => this.#sample(r.input, r.raw));
   }
 
@@ -393,7 +420,6 @@ export class Network {
   async exactEnsemble(input: Float32Array, options?: { signal?: AbortSignal }): Promise<EnsembleStats> {
     const where = 'Network.exactEnsemble';
     const r = exactRequest(where, this.#spec, input, options, () => exactGateCount(this.#raw));
-    keepAttached(r.input); // native threads read it in place
     return this.#hold(where, 'enumerating', r.signal, async () => {
       const moments = await awaitNative(native().ensembleExact(this.#raw, r.input));
       return deriveStats(this.#spec, moments, true);
@@ -409,7 +435,6 @@ export class Network {
     const a = checkManyArguments(where, this.#spec, inputs, count, options);
     const d = this.#spec.inputs;
     const first = sampleRequest(where, this.#spec, a.inputs.subarray(0, d), options);
-    keepAttached(a.inputs);
     const signal = first.signal;
     return this.#hold(where, 'sampling', signal, () =>
       averageStats(this.#spec, a.inputs, a.count, (x) => {

@@ -17,6 +17,7 @@ import {
   checkSeed,
   invalid,
   isPlainObject,
+  typedArrayKind,
 } from '../validate.js';
 
 /** Named activations. `'logistic'` is 1/(1 + c·e^(−λS)) with c = λ = 1 (Eq. 1). */
@@ -117,7 +118,7 @@ function checkKeeps(where: string, name: string, v: unknown, length: number): nu
     for (let i = 0; i < v.length; i++) checkNumber(where, `${name}[${i}]`, v[i], 0, 1);
     return Float32Array.from(v as number[]);
   }
-  if (typeof v !== 'number' && !(v instanceof Float32Array)) {
+  if (typeof v !== 'number' && typedArrayKind(v) !== 'Float32Array') {
     throw invalid(where, name, `a number in [0, 1] or ${length} of them (Float32Array or array)`, v);
   }
   return copyKeep(checkKeepArray(where, name, v, length));

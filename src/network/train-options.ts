@@ -15,7 +15,7 @@ import {
 } from '../validate.js';
 import { checkAbortSignal } from '../signal.js';
 import type { CheckedDataset, DeferredChecks, Loss } from './dataset.js';
-import { checkDataset, checkLossFits, defaultLoss, rowsOf } from './dataset.js';
+import { checkDataset, checkLossFits, defaultLoss, inputRows } from './dataset.js';
 import type { RawProbeRecord, RawTrainData, RawTrainOptions } from '../native.js';
 import type { ResolvedSpec } from './spec.js';
 
@@ -215,9 +215,9 @@ const MAX_PROBE_SAMPLES = 2 ** 40;
 export function resolveProbes(where: string, v: unknown, spec: ResolvedSpec): ResolvedProbes {
   if (!isPlainObject(v)) throw invalid(where, 'options.probes', 'an object { inputs, every, samples, seed? }', v);
   const o = checkOptions<ProbeOptions>(where, 'options.probes', v, PROBE_KEYS);
-  const count = rowsOf(where, 'options.probes.inputs', o.inputs, spec);
+  const { inputs, count } = inputRows(where, 'options.probes.inputs', o.inputs, spec);
   if (count > MAX_PROBE_INPUTS) throw new OutOfRangeError(`${where}: options.probes.inputs holds ${count} inputs, more than the limit of ${MAX_PROBE_INPUTS}`);
-  const inputs = checkFloat32(where, 'options.probes.inputs', o.inputs);
+  checkFloat32(where, 'options.probes.inputs', inputs);
   const every = checkInteger(where, 'options.probes.every', o.every, 1);
   const samples = checkInteger(where, 'options.probes.samples', o.samples, 2, MAX_PROBE_SAMPLES);
   const seed = o.seed === undefined ? spec.seed : checkSeed(where, 'options.probes.seed', o.seed);

@@ -1,30 +1,37 @@
 // Argument checks shared by the theory functions (thin wrappers over src/validate.ts).
 import { InvalidArgumentError } from '../errors.js';
-import { describe, outOfRange } from '../validate.js';
+import { checkTypedArray, describe, outOfRange, typedArrayKind } from '../validate.js';
 
+/**
+ * An array of numbers or a Float64Array/Float32Array, as a snapshot: later reads see the values read
+ * here, whatever getters, Proxies or other threads do to the argument meanwhile.
+ */
 export function checkArrayLike(where: string, name: string, v: unknown): ArrayLike<number> {
-  if (Array.isArray(v) || v instanceof Float64Array || v instanceof Float32Array) return v as ArrayLike<number>;
+  const kind = typedArrayKind(v);
+  if (kind === 'Float64Array' || kind === 'Float32Array') return Float64Array.from(checkTypedArray(where, name, v, kind === 'Float64Array' ? Float64Array : Float32Array));
+  if (Array.isArray(v)) return Array.from(v as unknown[]) as number[];
   throw new InvalidArgumentError(`${where}: ${name} must be an array of numbers or a Float64Array/Float32Array, got ${describe(v)}`);
 }
 
-/** Every value a finite number in [lo, hi]. */
-export function checkValues(where: string, values: unknown, lo = -Infinity, hi = Infinity, name = 'values'): void {
+/** Every value a finite number in [lo, hi]; returns the values checked (a snapshot, see checkArrayLike). */
+export function checkValues(where: string, values: unknown, lo = -Infinity, hi = Infinity, name = 'values'): ArrayLike<number> {
   const a = checkArrayLike(where, name, values);
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidArgumentError(`${where}: ${name}[${i}] must be a finite number, got ${describe(x)}`);
     if (x < lo || x > hi) throw outOfRange(where, `${name}[${i}]`, `in [${lo}, ${hi}]`, x);
   }
+  return a;
 }
 
-/** Probabilities: non-negative, `length` of them, summing to 1 within 1e-9. */
-export function checkProbabilities(where: string, probs: unknown, length: number): void {
-  checkValues(where, probs, 0, 1, 'probs');
-  const a = probs as ArrayLike<number>;
+/** Probabilities: non-negative, `length` of them, summing to 1 within 1e-9; returns them as checked. */
+export function checkProbabilities(where: string, probs: unknown, length: number): ArrayLike<number> {
+  const a = checkValues(where, probs, 0, 1, 'probs');
   if (a.length !== length) throw new InvalidArgumentError(`${where}: probs must have length ${length}, got ${a.length}`);
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i]!;
   if (Math.abs(sum - 1) > 1e-9) throw outOfRange(where, 'probs', 'probabilities summing to 1', sum);
+  return a;
 }
 
 /** A keep: one number for all, or one per element. */
@@ -37,15 +44,13 @@ export function checkKeeps(where: string, keeps: unknown, length: number): numbe
     if (!(keeps >= 0 && keeps <= 1)) throw outOfRange(where, 'keeps', 'a keep probability in [0, 1]', keeps);
     return keeps;
   }
-  checkValues(where, keeps, 0, 1, 'keeps');
-  const a = keeps as ArrayLike<number>;
+  const a = checkValues(where, keeps, 0, 1, 'keeps');
   if (a.length !== length) throw new InvalidArgumentError(`${where}: keeps must have length ${length}, got ${a.length}`);
   return a;
 }
 
 export function checkSameLength(where: string, name: string, v: unknown, length: number): ArrayLike<number> {
-  checkValues(where, v, -Infinity, Infinity, name);
-  const a = v as ArrayLike<number>;
+  const a = checkValues(where, v, -Infinity, Infinity, name);
   if (a.length !== length) throw new InvalidArgumentError(`${where}: ${name} must have length ${length}, got ${a.length}`);
   return a;
 }

@@ -15,13 +15,13 @@ export const MAX_ENUMERATED_GATES = limits.maxExactGates;
 export function forEachGateConfiguration(
   where: string,
   n: number,
-  keeps: number | ArrayLike<number>,
+  keepsIn: number | ArrayLike<number>,
   visit: (gates: Uint8Array, probability: number) => void,
 ): void {
   // Public (theory.forEachGateConfiguration): validate like every entry point.
   const w = typeof where === 'string' ? where : 'theory.forEachGateConfiguration';
   checkInteger(w, 'n', n, 0, MAX_ELEMENTS);
-  checkKeeps(w, keeps, n);
+  const keeps = checkKeeps(w, keepsIn, n);
   checkFunction(w, 'visit', visit);
   const free: number[] = [];
   const gates = new Uint8Array(n);

@@ -14,12 +14,9 @@ import type { NetworkLike } from '../network/description.js';
 export function linearExpectation(net: NetworkLike, input: Float32Array | Float64Array | ArrayLike<number>): Float64Array[] {
   const where = 'theory.linearExpectation';
   const shapes = layerShapes(specOf(where, net), 'exact');
-  if (!(input instanceof Float32Array || input instanceof Float64Array || Array.isArray(input))) {
-    throw new InvalidArgumentError(`${where}: input must be a Float32Array, Float64Array or array of numbers`);
-  }
-  if (input.length !== shapes[0]!.units) throw new InvalidArgumentError(`${where}: input must have length ${shapes[0]!.units}, got ${input.length}`);
-  checkValues(where, input, -Infinity, Infinity, 'input'); // finite numbers, before any conversion
-  const expect: Float64Array[] = [Float64Array.from(input)];
+  const x = checkValues(where, input, -Infinity, Infinity, 'input'); // finite numbers, read once
+  if (x.length !== shapes[0]!.units) throw new InvalidArgumentError(`${where}: input must have length ${shapes[0]!.units}, got ${x.length}`);
+  const expect: Float64Array[] = [Float64Array.from(x)];
   for (let h = 1; h < shapes.length; h++) {
     const shape = shapes[h]!;
     if (activationName(shape.activation) !== 'linear') {

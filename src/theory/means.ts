@@ -21,10 +21,10 @@ export interface GeometricMeans {
  * products of many small numbers do not underflow: log G = Σ P_i log O_i.
  * `probs` must be non-negative and sum to 1 (within 1e-9).
  */
-export function geometricMeans(values: ArrayLike<number>, probs: ArrayLike<number>): GeometricMeans {
+export function geometricMeans(valuesIn: ArrayLike<number>, probsIn: ArrayLike<number>): GeometricMeans {
   const where = 'theory.geometricMeans';
-  checkValues(where, values, 0, 1);
-  checkProbabilities(where, probs, values.length);
+  const values = checkValues(where, valuesIn, 0, 1);
+  const probs = checkProbabilities(where, probsIn, values.length);
   let mean = 0;
   let logG = 0;
   let logGc = 0;
@@ -62,17 +62,16 @@ export function nwgm(values: ArrayLike<number>, probs: ArrayLike<number>): numbe
  * vector in configuration i is `outputs[i]` (k units) with probability P_i, unit j gets
  * G_j / Σ_l G_l with G_j = Π_i (O_ij)^P_i. For softmax units this equals softmax(E(S)).
  */
-export function softmaxNwgm(outputs: ArrayLike<ArrayLike<number>>, probs: ArrayLike<number>): Float64Array {
+export function softmaxNwgm(outputsIn: ArrayLike<ArrayLike<number>>, probsIn: ArrayLike<number>): Float64Array {
   const where = 'theory.softmaxNwgm';
-  if (!Array.isArray(outputs)) throw new InvalidArgumentError(`${where}: outputs must be an array of output vectors, got ${describe(outputs)}`);
-  checkProbabilities(where, probs, outputs.length);
+  if (!Array.isArray(outputsIn)) throw new InvalidArgumentError(`${where}: outputs must be an array of output vectors, got ${describe(outputsIn)}`);
+  const outputs = Array.from(outputsIn as unknown[]); // each row read once
+  const probs = checkProbabilities(where, probsIn, outputs.length);
   if (outputs.length === 0) return new Float64Array(0);
-  checkValues(where, outputs[0], 0, 1, 'outputs[0]');
-  const k = outputs[0]!.length;
+  const k = checkValues(where, outputs[0], 0, 1, 'outputs[0]').length;
   const logG = new Float64Array(k);
   for (let i = 0; i < outputs.length; i++) {
-    checkValues(where, outputs[i], 0, 1, `outputs[${i}]`);
-    const row = outputs[i]!;
+    const row = checkValues(where, outputs[i], 0, 1, `outputs[${i}]`);
     if (row.length !== k) throw new InvalidArgumentError(`${where}: outputs[${i}] has ${row.length} units, expected ${k}`);
     const p = probs[i]!;
     if (p === 0) continue;
@@ -82,9 +81,10 @@ export function softmaxNwgm(outputs: ArrayLike<ArrayLike<number>>, probs: ArrayL
 }
 
 /** A stable softmax in float64. */
-export function softmax(z: ArrayLike<number>): Float64Array {
+export function softmax(zIn: ArrayLike<number>): Float64Array {
   // Types only: ±Infinity and NaN are allowed (log G of an output that underflowed is −Infinity).
-  const a = checkArrayLike('theory.softmax', 'z', z);
+  const a = checkArrayLike('theory.softmax', 'z', zIn);
+  const z = a;
   for (let j = 0; j < a.length; j++) {
     if (typeof a[j] !== 'number') throw new InvalidArgumentError(`theory.softmax: z[${j}] must be a number, got ${describe(a[j])}`);
   }

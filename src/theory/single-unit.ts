@@ -35,8 +35,7 @@ interface Unit {
 function checkUnit(where: string, u: unknown): Unit {
   const o = checkOptions<SingleUnit>(where, 'unit', u, ['weights', 'inputs', 'keeps', 'target', 'bias', 'activation']);
   if (u === undefined) throw new InvalidArgumentError(`${where}: unit must be an object, got undefined`);
-  checkValues(where, o.weights, -Infinity, Infinity, 'unit.weights');
-  const w = o.weights as ArrayLike<number>;
+  const w = checkValues(where, o.weights, -Infinity, Infinity, 'unit.weights');
   const I = checkSameLength(where, 'unit.inputs', o.inputs, w.length);
   const p = checkKeeps(where, o.keeps, w.length);
   const t = checkNumber(where, 'unit.target', o.target);

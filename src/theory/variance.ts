@@ -6,11 +6,11 @@ import { checkKeeps, checkSameLength, checkScalars, checkValues, keepAt } from '
  * δ_j ~ Bernoulli(p_j) and fixed activities O_j (dropout applied in one layer only). A bias adds
  * nothing to the variance. `keeps` is one number for all inputs or one per input.
  */
-export function sumVariance(weights: ArrayLike<number>, activities: ArrayLike<number>, keeps: number | ArrayLike<number>): number {
+export function sumVariance(weightsIn: ArrayLike<number>, activitiesIn: ArrayLike<number>, keepsIn: number | ArrayLike<number>): number {
   const where = 'theory.sumVariance';
-  checkValues(where, weights, -Infinity, Infinity, 'weights');
-  checkSameLength(where, 'activities', activities, weights.length);
-  checkKeeps(where, keeps, weights.length);
+  const weights = checkValues(where, weightsIn, -Infinity, Infinity, 'weights');
+  const activities = checkSameLength(where, 'activities', activitiesIn, weights.length);
+  const keeps = checkKeeps(where, keepsIn, weights.length);
   let v = 0;
   for (let j = 0; j < weights.length; j++) {
     const p = keepAt(keeps, j);
@@ -21,11 +21,11 @@ export function sumVariance(weights: ArrayLike<number>, activities: ArrayLike<nu
 }
 
 /** E(S) = b + Σ_j w_j p_j O_j for the same unit (Eq. 4 for one unit). */
-export function sumMean(weights: ArrayLike<number>, activities: ArrayLike<number>, keeps: number | ArrayLike<number>, bias = 0): number {
+export function sumMean(weightsIn: ArrayLike<number>, activitiesIn: ArrayLike<number>, keepsIn: number | ArrayLike<number>, bias = 0): number {
   const where = 'theory.sumMean';
-  checkValues(where, weights, -Infinity, Infinity, 'weights');
-  checkSameLength(where, 'activities', activities, weights.length);
-  checkKeeps(where, keeps, weights.length);
+  const weights = checkValues(where, weightsIn, -Infinity, Infinity, 'weights');
+  const activities = checkSameLength(where, 'activities', activitiesIn, weights.length);
+  const keeps = checkKeeps(where, keepsIn, weights.length);
   checkScalars(where, { bias });
   let m = bias;
   for (let j = 0; j < weights.length; j++) m += weights[j]! * keepAt(keeps, j) * activities[j]!;

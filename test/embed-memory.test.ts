@@ -106,3 +106,40 @@ describe('signals', () => {
     await expect(running).resolves.toHaveLength(30);
   });
 });
+
+describe('files that are not what they claim', () => {
+  it('a FIFO given to Network.load or loadIdx is refused at once instead of waiting for a writer', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadIdx } = await import('../src/data/idx.js');
+    const fifo = join(mkdtempSync(join(tmpdir(), 'de-fifo-')), 'model.bin');
+    execFileSync('mkfifo', [fifo]);
+    await expect(Network.load(fifo)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(loadIdx(fifo)).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('a model declaring more tensors than any model holds is refused from its header', async () => {
+    const { MAX_TENSORS, HEADER_BYTES } = await import('../src/network/model-file.js');
+    const bytes = Buffer.from(new Network(spec()).toBuffer());
+    bytes.writeUInt32LE(MAX_TENSORS + 1, 20);
+    expect(HEADER_BYTES).toBe(24);
+    expect(() => Network.fromBuffer(bytes)).toThrow(/declares \d+ tensors, more than any model holds/);
+  });
+
+  it('a large file with a wrong magic number is refused from its first bytes', async () => {
+    const { mkdtempSync, openSync, closeSync, ftruncateSync, writeSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadIdx } = await import('../src/data/idx.js');
+    const path = join(mkdtempSync(join(tmpdir(), 'de-idx-')), 'big.idx');
+    const fd = openSync(path, 'w');
+    writeSync(fd, Buffer.from([0x42, 0x42, 0x08, 0x01]));
+    ftruncateSync(fd, 2 ** 33); // sparse: 8 GiB that reading whole would cost
+    closeSync(fd);
+    const before = process.memoryUsage().rss;
+    await expect(loadIdx(path)).rejects.toThrow(/wrong magic number/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * 2 ** 20);
+  });
+});

@@ -127,7 +127,7 @@ describe('model file', () => {
     expect(corruptMessage(json2)).toMatch(/^m\.bin: truncated or corrupt: declares a 16777216-byte description and \d+ tensors \(at least \d+ bytes\), but holds \d+ bytes$/);
     const tensors = Buffer.from(good);
     tensors.writeUInt32LE(0xffffffff, 20);
-    expect(corruptMessage(tensors)).toMatch(/declares a \d+-byte description and 4294967295 tensors \(at least \d{11} bytes\)/);
+    expect(corruptMessage(tensors)).toMatch(/^m\.bin: declares 4294967295 tensors, more than any model holds \(\d+\)$/);
     const count = Buffer.from(good);
     count.writeUInt32LE(0xffffffff, tableAt + 12);
     expect(corruptMessage(count)).toMatch(/^m\.bin: truncated or corrupt: tensor 0 declares 4294967295 floats, which would end at byte \d+, but the file holds \d+ bytes$/);

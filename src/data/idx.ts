@@ -4,7 +4,8 @@
 // then the values, big-endian, row-major. Every size is checked against the bytes that are really
 // there BEFORE anything of the declared size is allocated, so a hostile header cannot make us
 // allocate gigabytes; gzip input is inflated with a hard cap at the size the header declares.
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { CorruptFileError, InvalidArgumentError } from '../errors.js';
 import { MAX_ELEMENTS, checkPath, checkTypedArray, invalid, typedArrayKind } from '../validate.js';
@@ -160,6 +161,23 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX buffer'): IdxArray {
   return isGzip(bytes) ? parseGzip(bytes, source) : parseRaw(bytes, source);
 }
 
+/**
+ * The first bytes of a file, before it is read whole: a gzip signature or an IDX magic number
+ * (0, 0, type, dimensions); anything else is refused at once, not after reading a large file.
+ */
+async function checkStart(path: string): Promise<void> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const head = new Uint8Array(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return;
+    if (bytesRead === 0) throw corrupt(path, 'the file is empty');
+    readHeader(head.subarray(0, bytesRead), path); // throws on a wrong magic number, type or dimension count
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The largest file loadIdx will read: the largest legal payload (float64) plus a header. */
 const MAX_FILE_BYTES = MAX_ELEMENTS * 8 + 4 + 4 * 255;
 
@@ -179,5 +197,6 @@ export async function loadIdx(path: string): Promise<IdxArray> {
     throw new InvalidArgumentError(`loadIdx: cannot read ${path} (${(e as { code?: string }).code ?? (e as Error).message})`);
   }
   if (size > MAX_FILE_BYTES) throw corrupt(path, `${size} bytes is larger than any IDX file this library accepts`);
+  await checkStart(path);
   return parseIdx(await readFile(path), path);
 }

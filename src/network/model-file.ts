@@ -19,11 +19,13 @@
 // layout). With the training state, a loaded network resumes training exactly where it was saved.
 // Decoding checks every declared size against the buffer length before allocating anything, then
 // the checksum, then the description, then that the table matches it.
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { CorruptFileError, InvalidArgumentError, OutOfRangeError, UnsupportedError } from '../errors.js';
+import { limits } from '../limits.js';
 import { isPlainObject } from '../validate.js';
 import type { ResolvedSpec } from './spec.js';
 import { resolveSpec, specFromJSON, specToJSON, unitsOf, weightPairs } from './spec.js';
@@ -32,6 +34,12 @@ export const MAGIC = Uint8Array.of(0x89, 0x44, 0x45, 0x4e, 0x0d, 0x0a, 0x1a, 0x0
 export const FORMAT_VERSION = 1;
 export const HEADER_BYTES = 24;
 export const TABLE_ENTRY_BYTES = 16;
+/**
+ * The most tensors a model can hold: a weight matrix for every pair of layers l < h, a bias per
+ * layer, and the optimizer's two moment vectors and spare entries. A larger count is refused before
+ * the table is read (a sparse file declaring 100 M tensors would otherwise cost gigabytes).
+ */
+export const MAX_TENSORS = (limits.maxLayers * (limits.maxLayers + 1)) / 2 + limits.maxLayers + 4;
 /** The JSON header is a description, not data: 16 MiB is far beyond any real one. */
 export const MAX_JSON_BYTES = 16 * 2 ** 20;
 const KIND_WEIGHTS = 1;
@@ -182,6 +190,7 @@ export function decodeHeader(source: string, bytes: Uint8Array, available: numbe
   const jsonBytes = view.getUint32(16, true);
   const tensorCount = view.getUint32(20, true);
   if (jsonBytes > MAX_JSON_BYTES) throw corrupt(source, `declares a ${jsonBytes}-byte description, more than the limit of ${MAX_JSON_BYTES}`);
+  if (tensorCount > MAX_TENSORS) throw corrupt(source, `declares ${tensorCount} tensors, more than any model holds (${MAX_TENSORS})`);
   const tableAt = HEADER_BYTES + jsonBytes + pad4(jsonBytes);
   const minimum = tableAt + TABLE_ENTRY_BYTES * tensorCount + 4;
   if (minimum > available) {
@@ -302,9 +311,12 @@ function checkTrainingHeader(source: string, t: unknown): TrainingHeader {
  * length checked against them, so a hostile file never makes us read or allocate more than it holds.
  */
 export async function readModelFile(path: string, threads?: number): Promise<ModelContents> {
-  const fh = await open(path, 'r');
+  // Non-blocking open: opening a FIFO for reading would otherwise wait for a writer forever.
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) throw new InvalidArgumentError(`Network.load: ${path} is not a regular file`);
+    const size = st.size;
     const head = new Uint8Array(Math.min(size, HEADER_BYTES));
     await readFully(fh, head, 0);
     const header = decodeHeader(path, head, size);

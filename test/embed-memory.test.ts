@@ -143,3 +143,18 @@ describe('files that are not what they claim', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(256 * 2 ** 20);
   });
 });
+
+describe('resources', () => {
+  it('threads: 1024 starts no more threads than the machine has cores, and gives the same weights', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { availableParallelism } = await import('node:os');
+    const osThreads = () => readdirSync('/proc/self/task').length;
+    const one = new Network({ ...spec(), threads: 1 }); // the addon and its kernels' pool are loaded
+    const before = osThreads();
+    const wide = new Network({ ...spec(), threads: 1024 });
+    expect(osThreads() - before).toBeLessThan(availableParallelism());
+    await one.train(data, { epochs: 2, batchSize: 10 });
+    await wide.train(data, { epochs: 2, batchSize: 10 });
+    expect(wide.getWeights(1, 0)).toEqual(one.getWeights(1, 0));
+  });
+});

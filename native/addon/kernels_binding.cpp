@@ -20,10 +20,12 @@ namespace de_addon {
 
 namespace {
 
-// The kernels pool grows on demand, so threads = 3 really runs on three threads.
+// The kernels pool grows on demand up to the cores (de::pool_threads), so threads = 3 runs on three
+// threads where there are three cores.
 de::ThreadPool* kernel_pool(Napi::Env env, int threads) {
   AddonState& st = state(env);
-  if (threads > st.pool->size()) st.pool.reset(new de::ThreadPool(threads));
+  const int want = de::pool_threads(threads);
+  if (want > st.pool->size()) st.pool.reset(new de::ThreadPool(want));
   return st.pool.get();
 }
 

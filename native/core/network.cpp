@@ -48,7 +48,7 @@ Result Network::create(const NetworkSpec& spec, std::unique_ptr<Network>* out) {
   }
   n->params_.assign(static_cast<size_t>(offset), 0.0f);
   n->initialise();
-  n->pool_.reset(new ThreadPool(n->spec_.threads > 0 ? n->spec_.threads : hardware_threads()));
+  n->pool_.reset(new ThreadPool(pool_threads(n->spec_.threads)));
   n->optimizer_.reset(new OptimizerState());
   *out = std::move(n);
   return Result::success();

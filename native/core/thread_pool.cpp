@@ -175,4 +175,9 @@ int hardware_threads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+int pool_threads(int requested) {
+  const int cores = hardware_threads();
+  return requested <= 0 ? cores : std::min(requested, cores);
+}
+
 }  // namespace de

@@ -31,4 +31,9 @@ class ThreadPool {
 
 int hardware_threads();  // cores available to this process, at least 1
 
+// The threads a pool asked for `requested` threads (0: all cores) starts: never more than the
+// cores, since a compute-bound thread beyond them only waits, and `threads: 1024` must not start
+// a thousand OS threads per network. Results do not depend on it (tasks never split a sum).
+int pool_threads(int requested);
+
 }  // namespace de

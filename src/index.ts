@@ -12,7 +12,7 @@ export type { TrainOptions, EpochStats, Progress, Schedule, ExponentialSchedule,
 export type { Dataset, Loss } from './network/dataset.js';
 export type { PredictOptions, PredictMethod } from './network/predict.js';
 export { loadIdx, parseIdx } from './data/idx.js';
-export type { IdxArray, IdxType, IdxData } from './data/idx.js';
+export type { IdxArray, IdxType, IdxData, IdxOptions } from './data/idx.js';
 export { loadMnist } from './data/mnist.js';
 export { classCount, imagesToInputs, labelsToTargets } from './data/dataset.js';
 export type { Inputs } from './data/dataset.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CorruptFileError, InvalidArgumentError } from '../src/errors.js';
-import { loadIdx, parseIdx } from '../src/data/idx.js';
+import { CorruptFileError, InvalidArgumentError, OutOfRangeError } from '../src/errors.js';
+import { DEFAULT_IDX_MAX_BYTES, loadIdx, parseIdx } from '../src/data/idx.js';
 import { imagesToInputs, labelsToTargets } from '../src/data/dataset.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { idxFile } from './helpers/idx-file.js';
@@ -140,5 +140,23 @@ describe('datasets from IDX', () => {
     let max = 0;
     for (let i = 0; i < 784 * 10; i++) max = Math.max(max, test.inputs[i]!);
     expect(max).toBe(1);
+  });
+});
+
+describe('options.maxBytes', () => {
+  it('refuses, before inflating or reading it, IDX data larger than the limit', async () => {
+    const raw = Buffer.concat([Buffer.from([0, 0, 0x08, 1, 0, 0, 0, 100]), Buffer.alloc(100)]);
+    const gz = gzipSync(raw);
+    expect(parseIdx(gz).dims).toEqual([100]);
+    expect(() => parseIdx(gz, 'g', { maxBytes: 64 })).toThrow(OutOfRangeError);
+    expect(() => parseIdx(raw, 'r', { maxBytes: 64 })).toThrow(/holds 108 bytes of IDX data, more than options.maxBytes \(64\)/);
+    expect(() => parseIdx(raw, 'r', { maxBytes: 0 })).toThrow(OutOfRangeError);
+    const dir = mkdtempSync(join(tmpdir(), 'de-idx-max-'));
+    writeFileSync(join(dir, 'a.gz'), gz);
+    writeFileSync(join(dir, 'a.idx'), raw);
+    await expect(loadIdx(join(dir, 'a.gz'), { maxBytes: 64 })).rejects.toBeInstanceOf(OutOfRangeError);
+    await expect(loadIdx(join(dir, 'a.idx'), { maxBytes: 64 })).rejects.toBeInstanceOf(OutOfRangeError);
+    expect((await loadIdx(join(dir, 'a.gz'))).dims).toEqual([100]);
+    expect(DEFAULT_IDX_MAX_BYTES).toBe(2 ** 30);
   });
 });

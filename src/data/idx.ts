@@ -7,8 +7,8 @@
 import { constants } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { CorruptFileError, InvalidArgumentError } from '../errors.js';
-import { MAX_ELEMENTS, checkPath, checkTypedArray, invalid, typedArrayKind } from '../validate.js';
+import { CorruptFileError, InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { MAX_ELEMENTS, checkInteger, checkOptions, checkPath, checkTypedArray, invalid, typedArrayKind } from '../validate.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -116,8 +116,30 @@ function inflatePrefix(gz: Uint8Array, limit: number, source: string): Buffer | 
   }
 }
 
+/** Options of loadIdx and parseIdx. */
+export interface IdxOptions {
+  /**
+   * The most bytes a file may hold once decompressed (header and values), checked before anything
+   * of that size is allocated or inflated. Default 2^30 (1 GiB; MNIST's training images are 47 MB):
+   * a 2 MB gzip may legitimately declare 2 GB, which would cost several times that in memory.
+   */
+  maxBytes?: number;
+}
+
+/** Default of IdxOptions.maxBytes. */
+export const DEFAULT_IDX_MAX_BYTES = 2 ** 30;
+
+function checkIdxOptions(where: string, options: unknown): number {
+  const o = checkOptions<IdxOptions>(where, 'options', options, ['maxBytes']);
+  return o.maxBytes === undefined ? DEFAULT_IDX_MAX_BYTES : checkInteger(where, 'options.maxBytes', o.maxBytes, 1);
+}
+
+function tooLarge(source: string, bytes: number, maxBytes: number): OutOfRangeError {
+  return new OutOfRangeError(`${source}: holds ${bytes} bytes of IDX data, more than options.maxBytes (${maxBytes}); pass a larger maxBytes to read it`);
+}
+
 /** Parses a gzipped IDX file, never inflating more than the header declares (+1 byte to detect excess). */
-function parseGzip(gz: Uint8Array, source: string): IdxArray {
+function parseGzip(gz: Uint8Array, source: string, maxBytes: number): IdxArray {
   // 1. The header: inflate growing prefixes of the compressed stream until it is complete.
   let header: Header | 'need-more' = 'need-more';
   for (let prefix = 1024; header === 'need-more'; prefix *= 4) {
@@ -132,6 +154,7 @@ function parseGzip(gz: Uint8Array, source: string): IdxArray {
   if (expected > gz.length * MAX_DEFLATE_RATIO + 65536) {
     throw corrupt(source, `the header declares ${header.dims.join(' × ')} ${header.info.type} values (${expected} bytes) but ${gz.length} bytes of gzip cannot hold that much`);
   }
+  if (expected > maxBytes) throw tooLarge(source, expected, maxBytes);
   // 3. The whole stream, capped one byte past the declared size so that excess is detected.
   let whole: Buffer;
   try {
@@ -153,26 +176,30 @@ function parseGzip(gz: Uint8Array, source: string): IdxArray {
  * @param source a name for error messages (the path, usually).
  * @throws CorruptFileError (code ERR_CORRUPT) naming the problem.
  */
-export function parseIdx(bytes: Uint8Array, source = 'IDX buffer'): IdxArray {
+export function parseIdx(bytes: Uint8Array, source = 'IDX buffer', options?: IdxOptions): IdxArray {
   if (typedArrayKind(bytes) !== 'Uint8Array') throw invalid('parseIdx', 'bytes', 'a Uint8Array or Buffer', bytes);
   if (typeof source !== 'string') throw invalid('parseIdx', 'source', 'a string (a name for error messages)', source);
   bytes = checkTypedArray('parseIdx', 'bytes', bytes, Uint8Array); // its true length, whatever it claims
   if (bytes.length === 0) throw corrupt(source, 'the file is empty');
-  return isGzip(bytes) ? parseGzip(bytes, source) : parseRaw(bytes, source);
+  const maxBytes = checkIdxOptions('parseIdx', options);
+  if (isGzip(bytes)) return parseGzip(bytes, source, maxBytes);
+  if (bytes.length > maxBytes) throw tooLarge(source, bytes.length, maxBytes);
+  return parseRaw(bytes, source);
 }
 
 /**
- * The first bytes of a file, before it is read whole: a gzip signature or an IDX magic number
- * (0, 0, type, dimensions); anything else is refused at once, not after reading a large file.
+ * The first bytes of a file, before it is read whole: a gzip signature (true) or an IDX magic
+ * number (0, 0, type, dimensions); anything else is refused at once, not after reading a large file.
  */
-async function checkStart(path: string): Promise<void> {
+async function checkStart(path: string): Promise<boolean> {
   const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const head = new Uint8Array(4);
     const { bytesRead } = await fh.read(head, 0, 4, 0);
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return;
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
     if (bytesRead === 0) throw corrupt(path, 'the file is empty');
     readHeader(head.subarray(0, bytesRead), path); // throws on a wrong magic number, type or dimension count
+    return false;
   } finally {
     await fh.close();
   }
@@ -185,8 +212,9 @@ const MAX_FILE_BYTES = MAX_ELEMENTS * 8 + 4 + 4 * 255;
  * Reads an IDX file (images or labels), gzipped or not, validating the magic number and the
  * declared dimensions against the bytes present before allocating anything of that size.
  */
-export async function loadIdx(path: string): Promise<IdxArray> {
+export async function loadIdx(path: string, options?: IdxOptions): Promise<IdxArray> {
   checkPath('loadIdx', 'path', path);
+  const maxBytes = checkIdxOptions('loadIdx', options);
   let size: number;
   try {
     const s = await stat(path);
@@ -197,6 +225,7 @@ export async function loadIdx(path: string): Promise<IdxArray> {
     throw new InvalidArgumentError(`loadIdx: cannot read ${path} (${(e as { code?: string }).code ?? (e as Error).message})`);
   }
   if (size > MAX_FILE_BYTES) throw corrupt(path, `${size} bytes is larger than any IDX file this library accepts`);
-  await checkStart(path);
-  return parseIdx(await readFile(path), path);
+  const gzip = await checkStart(path);
+  if (!gzip && size > maxBytes) throw tooLarge(path, size, maxBytes);
+  return parseIdx(await readFile(path), path, { maxBytes });
 }

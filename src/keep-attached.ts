@@ -10,6 +10,7 @@
 // V8s), which the mark does not stop, the call reads a copy instead. Views over resizable or shared
 // buffers are copies already (validate.ts, checkTypedArray).
 import { markAsUntransferable } from 'node:worker_threads';
+import { checkFinite, checkTypedArray } from './validate.js';
 
 const detachableInPlace = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
 
@@ -17,5 +18,12 @@ const detachableInPlace = typeof (ArrayBuffer.prototype as { transfer?: unknown 
 export function ownedByCall<T extends Float32Array | Uint8Array | Int32Array>(a: T): T {
   if (detachableInPlace) return a.slice() as T;
   if (a.buffer instanceof ArrayBuffer) markAsUntransferable(a.buffer);
+  return a;
+}
+
+/** A Float32Array argument that native threads read during the call: checked (kind, length, every value finite) and owned by the call. */
+export function ownedFloat32(where: string, name: string, v: unknown, length: number): Float32Array {
+  const a = ownedByCall(checkTypedArray(where, name, v, Float32Array, length));
+  checkFinite(where, name, a);
   return a;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "cpu/biased_threshold.h"
 #include "cpu/dispatch.h"
 
 namespace de {
@@ -20,7 +21,6 @@ namespace {
 
 constexpr int64_t kOutChunk = 32;  // output units per task / per pass: W rows of a chunk stay in L2
 constexpr int64_t kRowChunk = 4;   // examples per input-gradient task: their dA rows stay in L1
-constexpr uint64_t kTwo32 = uint64_t{1} << 32;
 
 void run(ThreadPool* pool, int threads, int64_t tasks, const std::function<void(int64_t, int)>& fn) {
   if (pool && tasks > 1) {
@@ -41,12 +41,11 @@ class GateDrawer {
     if (g.given || g.replay) return;
     words_.resize(static_cast<size_t>(workers_ * cpu::gate_words_scratch(n)));
     const size_t padded = static_cast<size_t>(cpu::gate_mask_scratch(n));
-    biased_.assign(padded, static_cast<int32_t>(0x80000000u));  // padding: never kept
+    biased_.assign(padded, cpu::biased_threshold(0));  // padding: never kept
     always_.assign(padded, 0);
     for (int64_t j = 0; j < n; ++j) {
-      const uint64_t t = g.thresholds[j];
-      biased_[j] = static_cast<int32_t>(static_cast<uint32_t>(std::min<uint64_t>(t, kTwo32 - 1)) ^ 0x80000000u);
-      always_[j] = t >= kTwo32 ? -1 : 0;
+      biased_[j] = cpu::biased_threshold(g.thresholds[j]);
+      always_[j] = cpu::always_kept(g.thresholds[j]);
     }
   }
 

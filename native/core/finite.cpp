@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 
 #include "core/thread_pool.h"
 #include "cpu/dispatch.h"

@@ -6,8 +6,6 @@
 #include "core/masks.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -15,13 +13,13 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "cpu/biased_threshold.h"
 #include "cpu/dispatch.h"
 
 namespace de {
 
 namespace {
 
-constexpr uint64_t kTwo32 = uint64_t{1} << 32;
 constexpr uint64_t kMaxColumns = uint64_t{1} << 34;  // counter word 0 is col >> 2 in 32 bits
 
 // Scalar path for columns [c, c + n) of one row (absolute column c), writing out[0 .. n).
@@ -50,9 +48,8 @@ struct RowPlan {
 
 void fill_threshold(cpu::MaskThresholdBlock* b, int col, uint64_t t) {
   const int p = cpu::mask_block_position(col);
-  const uint32_t t32 = static_cast<uint32_t>(std::min<uint64_t>(t, kTwo32 - 1));
-  b->biased[p] = static_cast<int32_t>(t32 ^ 0x80000000u);
-  b->always[p] = t >= kTwo32 ? -1 : 0;
+  b->biased[p] = cpu::biased_threshold(t);
+  b->always[p] = cpu::always_kept(t);
 }
 
 Result make_plan(const MaskArgs& a, RowPlan* plan) {

@@ -5,7 +5,6 @@
 #include "core/moments.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>

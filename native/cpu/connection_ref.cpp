@@ -3,19 +3,11 @@
 // masked products. The reference that connection_avx2.cpp is tested against: the same gates, and
 // sums that differ only in their order.
 #include "common/philox.h"
+#include "cpu/biased_threshold.h"
 #include "cpu/connection_simd.h"
 
 namespace de {
 namespace cpu {
-
-namespace {
-
-// word < t, with t given as (min(t, 2^32 − 1) ^ 2^31) as int32 and `always` for t = 2^32.
-inline bool kept(uint32_t word, const GateThresholds& t, int64_t j) {
-  return t.always[j] != 0 || static_cast<int32_t>(word ^ 0x80000000u) < t.biased[j];
-}
-
-}  // namespace
 
 void gate_row_portable(const GateRow& g, const GateThresholds& t, uint32_t* /*words*/, int32_t* mask) {
   const uint32_t k0 = static_cast<uint32_t>(g.seed), k1 = static_cast<uint32_t>(g.seed >> 32);
@@ -23,7 +15,7 @@ void gate_row_portable(const GateRow& g, const GateThresholds& t, uint32_t* /*wo
   while (j < g.n) {
     const uint64_t col = g.col0 + static_cast<uint64_t>(j);
     const U32x4 w = philox4x32_10(mask_counter(g.stream, g.row, col), k0, k1);
-    for (uint64_t q = col & 3; q < 4 && j < g.n; ++q, ++j) mask[j] = -static_cast<int32_t>(kept(w.v[q], t, j));
+    for (uint64_t q = col & 3; q < 4 && j < g.n; ++q, ++j) mask[j] = -static_cast<int32_t>(biased_keeps(w.v[q], t.biased[j], t.always[j]));
   }
 }
 

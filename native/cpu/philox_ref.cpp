@@ -2,6 +2,7 @@
 // philox4x32_10 of the contract (common/philox.h), compared with the thresholds in the layout the
 // AVX2 kernel reads. The reference that mask_blocks_avx2 is tested against: the same bytes.
 #include "common/philox.h"
+#include "cpu/biased_threshold.h"
 #include "cpu/philox_simd.h"
 
 namespace de {
@@ -22,8 +23,7 @@ void mask_blocks_portable(const MaskBlockArgs& a) {
       const U32x4 w = philox4x32_10(mask_counter(a.stream, a.row, col), k0, k1);
       for (int q = 0; q < 4; ++q) {
         const int p = mask_block_position(4 * g + q);
-        const bool kept = t.always[p] != 0 || static_cast<int32_t>(w.v[q] ^ 0x80000000u) < t.biased[p];
-        out[4 * g + q] = static_cast<uint8_t>(kept);
+        out[4 * g + q] = static_cast<uint8_t>(biased_keeps(w.v[q], t.biased[p], t.always[p]));
       }
     }
   }

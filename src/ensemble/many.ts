@@ -2,8 +2,8 @@
 // averaged over a set of inputs (the paper averages consistency over a training or test set).
 import { InvalidArgumentError } from '../errors.js';
 import type { ResolvedSpec } from '../network/spec.js';
-import { checkElementCount, checkFinite, checkInteger, checkTypedArray } from '../validate.js';
-import { ownedByCall } from '../keep-attached.js';
+import { checkElementCount, checkInteger } from '../validate.js';
+import { ownedFloat32 } from '../keep-attached.js';
 import { activationName } from '../network/description.js';
 import { countBoundViolations } from './checks.js';
 import type { EnsembleOptions } from './sample.js';
@@ -37,8 +37,7 @@ export interface EnsembleStatsMany {
 export function checkManyArguments(where: string, spec: ResolvedSpec, inputs: unknown, count: unknown, options: EnsembleOptions | undefined): { inputs: Float32Array; count: number } {
   const n = checkInteger(where, 'count', count, 1);
   checkElementCount(where, 'inputs', n, spec.inputs);
-  const x = ownedByCall(checkTypedArray(where, 'inputs', inputs, Float32Array, n * spec.inputs)); // read by native threads
-  checkFinite(where, 'inputs', x);
+  const x = ownedFloat32(where, 'inputs', inputs, n * spec.inputs);
   if (options && (options.masks !== undefined || options.returnMasks !== undefined)) {
     throw new InvalidArgumentError(`${where}: options.masks and options.returnMasks apply to one input; use ensembleStats`);
   }

@@ -6,8 +6,8 @@ import { limits } from '../limits.js';
 import type { RawEnsembleSampleOptions, RawNetwork } from '../native.js';
 import { native } from '../native.js';
 import type { ResolvedSpec } from '../network/spec.js';
-import { checkBoolean, checkFloat32, checkInteger, checkMask, checkOptions, checkSeed, checkTypedArray, checkFinite, invalid, typedArrayKind } from '../validate.js';
-import { ownedByCall } from '../keep-attached.js';
+import { checkBoolean, checkInteger, checkMask, checkOptions, checkSeed, checkTypedArray, invalid, typedArrayKind } from '../validate.js';
+import { ownedByCall, ownedFloat32 } from '../keep-attached.js';
 import { checkAbortSignal } from '../signal.js';
 
 export interface EnsembleOptions {
@@ -41,9 +41,7 @@ export function maskWidths(spec: ResolvedSpec): number[] {
 }
 
 function checkInput(where: string, spec: ResolvedSpec, input: unknown): Float32Array {
-  const x = ownedByCall(checkTypedArray(where, 'input', input, Float32Array, spec.inputs)); // read by native threads
-  checkFinite(where, 'input', x);
-  return x;
+  return ownedFloat32(where, 'input', input, spec.inputs);
 }
 
 interface Resolved {

@@ -2,7 +2,7 @@
 // inputs Float32Array [count × inputs] and targets either class labels or rows of outputs.
 import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
 import { FINITE_SLICE, checkElementCount, checkFinite, checkInteger, checkOptions, checkTypedArray, describe, invalid, isPlainObject, typedArrayKind } from '../validate.js';
-import { ownedByCall } from '../keep-attached.js';
+import { ownedByCall, ownedFloat32 } from '../keep-attached.js';
 import type { ResolvedSpec } from './spec.js';
 import { outputsOf } from './spec.js';
 
@@ -79,8 +79,7 @@ function checkLabels(where: string, name: string, v: Labels, count: number, spec
 
 function checkRows(where: string, name: string, v: unknown, count: number, spec: ResolvedSpec, loss: Loss): Float32Array {
   const k = outputsOf(spec);
-  const rows = ownedByCall(checkTypedArray(where, name, v, Float32Array, checkElementCount(where, name, count, k)));
-  checkFinite(where, name, rows);
+  const rows = ownedFloat32(where, name, v, checkElementCount(where, name, count, k));
   if (loss !== 'cross-entropy') return rows;
   // Relative entropy (Section 5.2) needs target probabilities: each in [0, 1], softmax rows summing to 1.
   const softmax = spec.layers[spec.layers.length - 1]!.activation === 'softmax';

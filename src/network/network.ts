@@ -285,12 +285,10 @@ export class Network {
           })
         : null,
     });
-    this.#holder = 'training'; // from here on, other calls are refused, also while the inputs are scanned
-    let stopListening = () => undefined as void;
-    try {
+    // Held from here on, also while the inputs are scanned.
+    return this.#hold(where, 'training', o.signal, async () => {
       for (const d of deferred) await checkFiniteYielding(where, d.name, d.array);
       if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before training started`);
-      stopListening = onAbort(o.signal, () => this.#raw.abort());
       let failure: { error: unknown } | undefined;
       try {
         await awaitNative(this.#raw.train(rawData(o.data), rawOptions));
@@ -306,11 +304,8 @@ export class Network {
         }
         throw err;
       }
-    } finally {
-      this.#holder = null;
-      stopListening();
-    }
-    return history;
+      return history;
+    });
   }
 
   /**

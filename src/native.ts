@@ -100,6 +100,7 @@ export interface RawTrainOptions {
   maxNorm: number;                  // cap on each unit's incoming weight norm; 0 = off
   seed: number;                     // masks and shuffles (integer in [0, 2^53))
   shuffle: boolean;
+  maskGroup: number;                // examples sharing one draw of unit gates (1 = per example)
   validation: RawTrainData | null;
   onEpoch: ((record: RawEpochRecord) => void) | null;     // called on the JS thread
   onProgress: ((progress: RawBatchProgress) => void) | null; // called on the JS thread, after updates

@@ -133,6 +133,8 @@ describe('reproduce pipeline (tiny)', () => {
     const { results } = await reproduce(tinySettings(), { outDir: dir, resume: false, progress: silentProgress, signal: new AbortController().signal, data });
     const json = expectReportComplete(dir);
     expect(json.settings.shortRun).toBe(true);
+    expect(json.settings.maskSharing).toBe('batch'); // the quick preset's gates, said in the report
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('one draw of unit gates per minibatch');
     expect(json.training).toHaveLength(5);
     expect(json.figure1.layers).toHaveLength(4);
     expect(json.figure1.layers[0]!.mean).toHaveLength(32);
@@ -178,5 +180,38 @@ describe('reproduce pipeline (tiny)', () => {
     // The probes taken before the interrupt were kept in the checkpoint: Figure 2a is the uninterrupted one.
     expect(b.results.figure2a).toEqual(a.results.figure2a);
     expect(b.results.training.map((e) => e.testError)).toEqual(a.results.training.map((e) => e.testError));
+  });
+
+  it('trains Adam warm-up epochs, then SGD; an interrupt in the warm-up resumes in its phase', async () => {
+    const settings = (): RunSettings => ({
+      ...tinySettings(),
+      epochs: 4,
+      optimizer: 'sgd',
+      warmupEpochs: 2,
+      learningRate: [0.01, 0.01, 0.2, 0.2],
+      momentum: [0.9, 0.9, 0.5, 0.6],
+      maskSharing: 'example',
+    });
+    const straight = mkdtempSync(join(tmpdir(), 'report-warmup-'));
+    const a = await reproduce(settings(), { outDir: straight, resume: false, progress: silentProgress, signal: new AbortController().signal, data });
+    expect(a.results.training.map((e) => [e.epoch, e.learningRate, e.momentum])).toEqual([
+      [1, Math.fround(0.01), 0.9], [2, Math.fround(0.01), 0.9], [3, 0.2, 0.5], [4, 0.2, 0.6],
+    ].map(([e, lr, m]) => [e, Math.fround(lr!), Math.fround(m!)]));
+    expect(a.results.testError.weightScaled.error).toBeLessThan(0.85); // off the 90% of guessing after 4 short epochs
+    expect(readFileSync(join(straight, 'index.html'), 'utf8')).toContain('2 epochs of adam then sgd');
+    expect(readFileSync(join(straight, 'index.html'), 'utf8')).toContain('fresh unit gates for every example');
+
+    const dir = mkdtempSync(join(tmpdir(), 'report-warmup-resumed-'));
+    const controller = new AbortController();
+    let phase = '';
+    const interrupting: ProgressSink = {
+      ...silentProgress,
+      phase: (name) => { phase = name; },
+      update: (done) => { if (phase === 'training' && done > 1000 + 300) controller.abort(); }, // in the second (Adam) epoch
+    };
+    await expect(reproduce(settings(), { outDir: dir, resume: false, progress: interrupting, signal: controller.signal, data })).rejects.toBeInstanceOf(InterruptedError);
+    const b = await reproduce(settings(), { outDir: dir, resume: true, progress: silentProgress, signal: new AbortController().signal, data });
+    expect(b.results.testError).toEqual(a.results.testError);
+    expect(b.results.figure1).toEqual(a.results.figure1);
   });
 });

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { applyOverrides, fullSettings, quickSettings } from '../report/presets.js';
 import { reproduce } from '../report/pipeline.js';
+import { shortRunNote } from '../report/claims.js';
 import { loadVega } from '../report/vega.js';
 import { limits } from 'dropout-ensemble';
 import { UsageError, enumFlag, intFlag, intListFlag, parse, stringFlag } from './args.js';
@@ -74,6 +75,7 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     `report: ${report.html}\n` +
       `test error: ${(100 * results.testError.weightScaled.error).toFixed(2)}% weight-scaled, ${(100 * results.testError.monteCarlo.error).toFixed(2)}% Monte Carlo\n` +
       `claims: ${agree} of ${results.claims.length} agree with the paper (see the table in the report)\n` +
+      (settings.shortRun && shortRunNote(results.claims) ? `${shortRunNote(results.claims).replace(/`/g, '')}\n` : '') +
       `time: ${formatDuration(results.timings.totalSeconds)}\n`,
   );
   return 0;

@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { classCount, imagesToInputs, InvalidArgumentError, labelsToTargets, limits, loadIdx, Network, type NetworkSpec } from 'dropout-ensemble';
+import { classCount, imagesToInputs, InvalidArgumentError, labelsToTargets, limits, loadIdx, type MaskSharing, Network, type NetworkSpec } from 'dropout-ensemble';
 import { UsageError, enumFlag, intFlag, intListFlag, numberFlag, parse, requireFlag, stringFlag } from './args.js';
 import { withInterrupt } from './interrupt.js';
 import { ProgressBar } from './progress-bar.js';
@@ -41,10 +41,20 @@ Trains a network with dropout on IDX files (gzipped or not) and saves it (with i
   --learning-rate X    default 1e-3 (adam), 0.1 (sgd)
   --momentum X         sgd momentum or adam beta1 (default 0.9)
   --max-norm X         cap on each unit's incoming weight norm (default none)
+  --mask-sharing M     example (default: fresh gates per example), batch (one draw of gates per
+                       minibatch: each product skips the dropped units), or G (groups of G examples)
   --seed S --threads T
   --out MODEL          where the model is written
 
 Ctrl-C stops after the current minibatch and saves the model as it is.`;
+
+/** --mask-sharing: 'example', 'batch', or a group size. */
+function maskSharingFlag(cmd: string, v: string | undefined): MaskSharing | undefined {
+  if (v === undefined || v === 'example' || v === 'batch') return v;
+  if (!/^\d+$/.test(v.trim())) throw new UsageError(`${cmd}: --mask-sharing must be example, batch or a group size, got ${JSON.stringify(v)}`);
+  const group = intFlag(cmd, 'mask-sharing', v, 1, 2 ** 40);
+  return group === undefined ? undefined : { group };
+}
 
 async function readSpec(path: string): Promise<NetworkSpec> {
   let text: string;
@@ -76,6 +86,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     spec: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' }, 'input-keep': { type: 'string' },
     keep: { type: 'string' }, dropout: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     optimizer: { type: 'string' }, 'learning-rate': { type: 'string' }, momentum: { type: 'string' }, 'max-norm': { type: 'string' },
+    'mask-sharing': { type: 'string' },
     seed: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -98,6 +109,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const learningRate = numberFlag(cmd, 'learning-rate', values['learning-rate'], 0);
   const momentum = numberFlag(cmd, 'momentum', values.momentum, 0, 1);
   const maxNorm = numberFlag(cmd, 'max-norm', values['max-norm'], 0);
+  const maskSharing = maskSharingFlag(cmd, stringFlag(values['mask-sharing']));
   const seed = intFlag(cmd, 'seed', values.seed, 0);
   const threads = intFlag(cmd, 'threads', values.threads, 1, limits.maxThreads);
   const hidden = intListFlag(cmd, 'hidden', values.hidden, 1) ?? [800, 800];
@@ -134,6 +146,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         ...(learningRate !== undefined ? { learningRate } : {}),
         ...(momentum !== undefined ? { momentum } : {}),
         ...(maxNorm !== undefined ? { maxNorm } : {}),
+        ...(maskSharing !== undefined ? { maskSharing } : {}),
         ...(test ? { validation: { inputs: test.inputs, targets: test.targets, count: test.count } } : {}),
         signal,
         onProgress: (p) => progress.update((p.epoch - 1) * train.count + p.examples, `epoch ${p.epoch}/${epochs}, loss ${p.loss.toFixed(3)}`),

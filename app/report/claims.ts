@@ -132,6 +132,23 @@ export function testErrorClaim(t: TestErrors, s: RunSettings): Claim {
   };
 }
 
+/**
+ * Claims about a trained network: a short run's network is not trained enough to judge them, and
+ * the report says so. Measured with this engine: E − O* and consistency hold after the full run
+ * and not after the quick one (its top/first ratios are larger while the upper layers still learn).
+ */
+export const NEED_FULL_RUN: readonly string[] = ['e-minus-ostar', 'consistency', 'test-error'];
+
+/** The sentence a short run's report and command line give about NEED_FULL_RUN. */
+export function shortRunNote(claims: Claim[]): string {
+  const names = claims.filter((c) => NEED_FULL_RUN.includes(c.id) && !c.agrees).map((c) => CLAIM_NAMES[c.id] ?? c.id);
+  return names.length === 0
+    ? ''
+    : `This short run's network is not fully trained: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} judged on a trained network by \`reproduce --full\`.`;
+}
+
+const CLAIM_NAMES: Record<string, string> = { 'e-minus-ostar': 'E − O*', consistency: 'consistency', 'test-error': 'the test error' };
+
 export function allClaims(c: ClaimInputs): Claim[] {
   return [
     boundClaim(c.approximation),

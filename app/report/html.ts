@@ -2,6 +2,7 @@
 // (each SVG embedded as a data: image, so that the ids inside one figure cannot clash with another's),
 // the settings and the timings.
 import type { Results } from './results.js';
+import { shortRunNote } from './claims.js';
 
 export interface RenderedFigure {
   name: string;
@@ -46,7 +47,10 @@ function settingsTable(res: Results): string {
     ['initial weights', s.init === 'small-uniform'
       ? 'small: every weight drawn from U(±1/√fan_in) (Section 5.3 assumes small initial weights, so that Figure 2a starts in its first phase)'
       : "the engine's default: Glorot-uniform ×4 for logistic units (larger weights: hidden units start near 0 or 1, so Figure 2a's first phase, at small weights, is not shown)"],
-    ['training', `${s.trainCount} digits, ${s.epochs} epochs, batch ${s.batchSize}, ${s.optimizer}, learning rate ${lr}, momentum ${mom}${s.maxNorm > 0 ? `, max-norm ${s.maxNorm}` : ''}`],
+    ['training', `${s.trainCount} digits, ${s.epochs} epochs, batch ${s.batchSize}, ${s.warmupEpochs ? `${s.warmupEpochs} epoch${s.warmupEpochs === 1 ? '' : 's'} of adam then ` : ''}${s.optimizer}, learning rate ${lr}, momentum ${mom}${s.maxNorm > 0 ? `, max-norm ${s.maxNorm}` : ''}`],
+    ['dropout masks in training', s.maskSharing === 'batch'
+      ? 'one draw of unit gates per minibatch, shared by its examples (options.maskSharing "batch": each product skips the dropped units); the Monte Carlo statistics draw one independent subnetwork per sample'
+      : 'fresh unit gates for every example (the paper\'s dropout)'],
     ['Monte Carlo', `${s.samples} subnetworks per input, ${s.inputs} fixed test inputs`],
     ['probes (Figure 2a)', `${s.probeInputs} input, every ${s.probeEvery} minibatches, ${s.probeSamples} subnetworks`],
     ['histograms (Figure 3)', `${s.histogramInputs} random test inputs`],
@@ -82,7 +86,7 @@ small{color:#666}figure{margin:1.5em 0}img.figure{max-width:100%;height:auto}fig
 export function renderHtml(res: Results, figures: RenderedFigure[]): string {
   const s = res.settings;
   const banner = s.shortRun
-    ? `<p class="banner"><strong>Short run.</strong> This report comes from the <code>${esc(s.preset)}</code> setting: ${s.epochs} training epoch${s.epochs === 1 ? '' : 's'} instead of the full recipe, so the network is not fully trained and the numbers are indicative only. Run <code>dropout-ensemble reproduce --full</code> for the paper's setting.</p>`
+    ? `<p class="banner"><strong>Short run.</strong> This report comes from the <code>${esc(s.preset)}</code> setting: ${s.epochs} training epoch${s.epochs === 1 ? '' : 's'} instead of the full recipe, so the network is not fully trained and the numbers are indicative only. Run <code>dropout-ensemble reproduce --full</code> for the paper's setting. ${esc(shortRunNote(res.claims)).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>`
     : '';
   return `<!doctype html>
 <html lang="en">

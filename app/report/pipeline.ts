@@ -139,6 +139,8 @@ export async function reproduce(settings: RunSettings, opt: PipelineOptions): Pr
         learningRate: settings.learningRate,
         momentum: settings.momentum,
         maxNorm: settings.maxNorm,
+        warmupEpochs: settings.warmupEpochs ?? 0,
+        maskSharing: settings.maskSharing ?? 'example',
         validation: test,
         probe: settings.probeInputs > 0 ? { input: row(test, probeInput), every: settings.probeEvery, samples: settings.probeSamples, seed: settings.seed + 1000 } : null,
         signal,

@@ -45,6 +45,9 @@ export interface ProbedTrainingOptions {
   learningRate: number[];
   momentum: number[];
   maxNorm: number;
+  /** The first epochs train with Adam (learningRate[e], β1 momentum[e]), the rest with `optimizer`. */
+  warmupEpochs: number;
+  maskSharing: 'example' | 'batch';
   validation?: LabelledData;
   probe: ProbeSpec | null;
   /** The user's interrupt: training stops within a minibatch and this function rejects with AbortError. */
@@ -83,20 +86,29 @@ function toStored(r: ProbeRecord): StoredProbe {
 }
 
 /**
- * Trains the remaining epochs in one call. An epoch cut by an interrupt is finished by the resumed
- * call, whose EpochStats cover only that part (its loss and training error; the test error is of the
+ * Trains the remaining epochs: one call per phase (Adam's warm-up epochs, then the run's optimizer).
+ * An epoch cut by an interrupt is finished by the resumed call, whose EpochStats cover only that part (its loss and training error; the test error is of the
  * whole epoch's weights).
  */
 export async function trainWithProbes(net: Network, data: LabelledData, o: ProbedTrainingOptions): Promise<void> {
-  if (o.history.length >= o.epochs) return;
+  // Adam's warm-up epochs, then the rest with the run's optimizer; a resumed run continues in its phase.
+  const warmup = Math.min(o.warmupEpochs, o.epochs);
+  if (o.history.length < warmup) await trainPhase(net, data, o, 'adam', warmup);
+  if (o.history.length < o.epochs) await trainPhase(net, data, o, o.optimizer, o.epochs);
+}
+
+/** Trains with `optimizer` until `until` epochs are complete. */
+async function trainPhase(net: Network, data: LabelledData, o: ProbedTrainingOptions, optimizer: Optimizer, until: number): Promise<void> {
+  const first = o.history.length;
   await net.train(data, {
-    epochs: o.epochs - o.history.length,
+    epochs: until - first,
     batchSize: o.batchSize,
-    optimizer: o.optimizer,
+    optimizer,
     learningRate: o.learningRate,
-    // Adam's β1 is one number; SGD's momentum may follow a schedule.
-    momentum: o.optimizer === 'adam' ? o.momentum[0]! : o.momentum,
+    // Adam's β1 is one number; SGD's momentum may follow a schedule (indexed by absolute epoch).
+    momentum: optimizer === 'adam' ? o.momentum[first]! : o.momentum,
     ...(o.maxNorm > 0 ? { maxNorm: o.maxNorm } : {}),
+    maskSharing: o.maskSharing,
     ...(o.validation ? { validation: o.validation } : {}),
     signal: o.signal,
     ...(o.probe
@@ -104,7 +116,7 @@ export async function trainWithProbes(net: Network, data: LabelledData, o: Probe
           probes: { inputs: o.probe.input, every: o.probe.every, samples: o.probe.samples, seed: o.probe.seed },
           onProbe: (r: ProbeRecord) => {
             const last = o.probes[o.probes.length - 1];
-            if (last && r.step <= last.step) return; // the state the interrupted run stopped in: held already
+            if (last && r.step <= last.step) return; // the state the interrupted run (or the previous phase) stopped in: held already
             const p = toStored(r);
             o.probes.push(p);
             o.onProbe?.(p);

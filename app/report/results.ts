@@ -20,6 +20,18 @@ export interface RunSettings {
   momentum: number[];
   maxNorm: number;
   /**
+   * Epochs of Adam (learning rate learningRate[e], β1 momentum[e]) before `optimizer` takes over:
+   * they take the network off the logistic plateau where SGD from the engine's initialisation sits
+   * for its first 5–10 epochs. Absent or 0: none.
+   */
+  warmupEpochs?: number;
+  /**
+   * Which examples shared one draw of the unit gates in training (options.maskSharing): 'example' =
+   * fresh gates per example (the paper's dropout), 'batch' = one draw per minibatch. Absent in
+   * results written before the option existed (they trained with 'example').
+   */
+  maskSharing?: 'example' | 'batch';
+  /**
    * The initial weights: 'engine' = the engine's keep-aware Glorot initialisation (native/core/network.h);
    * 'small-uniform' = every W(h, l) drawn from U(±1/√fan_in), fan_in = units of layer l (presets.ts: smallUniformInit).
    */

@@ -1,4 +1,5 @@
 #include "addon/common.h"
+#include "cpu/float_env.h"
 
 #include <cstring>
 #include <new>
@@ -71,6 +72,7 @@ uint64_t get_seed(const Napi::Value& v) {
 PromiseWorker::PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
 
 void PromiseWorker::Execute() {
+  const de::cpu::FlushSubnormalsScope flush;  // as on the pool's threads (cpu/float_env.h)
   try {
     result_ = Run();
   } catch (const std::bad_alloc&) {

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "cpu/float_env.h"
 #include "addon/common.h"
 #include "addon/features.h"
 #include "common/limits.h"
@@ -67,6 +68,7 @@ Napi::Value MaskedMatmul(const Napi::CallbackInfo& info) {
   if (!o.Get("scale").IsUndefined()) g.aScale = typed<float>(o.Get("scale"), "scale", static_cast<size_t>(k)).Data();
   if (!o.Get("bias").IsUndefined()) g.bias = typed<float>(o.Get("bias"), "bias", static_cast<size_t>(n)).Data();
   const int threads = threads_arg(o);
+  const de::cpu::FlushSubnormalsScope flush;
   throw_if_error(env, on_gpu(o) ? de::cuda_masked_gemm(g) : de::masked_gemm(g, kernel_pool(env, threads), threads));
   return out;
 }

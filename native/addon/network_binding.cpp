@@ -1,6 +1,7 @@
 // Binding of the network engine: construction from the raw description, weights and biases,
 // training state, a small synchronous forward pass, abort. train/predict live in
 // network_workers.cpp. TS (src/network) validates first; here only cheap re-checks.
+#include "cpu/float_env.h"
 #include "addon/network_binding.h"
 
 #include <cstring>
@@ -188,6 +189,7 @@ Napi::Value NetworkWrap::Forward(const Napi::CallbackInfo& info) {
     buf.S[h] = s.Data();
     buf.O[h] = o.Data();
   }
+  const de::cpu::FlushSubnormalsScope flush;
   throw_if_error(env, de::forward(*net_, x.Data(), count, m, buf));
   Napi::Object r = Napi::Object::New(env);
   r.Set("S", S);

@@ -184,6 +184,7 @@ class TrainWorker : public PromiseWorker {
     opts_.maxNorm = static_cast<float>(get_number(o, "maxNorm", 0));
     opts_.seed = get_seed(o.Get("seed"));
     opts_.shuffle = o.Get("shuffle").ToBoolean().Value();
+    opts_.maskGroup = get_int(o, "maskGroup", 1);
     opts_.abort = lease_.abort();
     probes_ = parse_probes(o, net, lease_.abort());
     if (probes_ && !onProbe_.active()) throw_invalid(env, "probes need an onProbe function");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
@@ -12,7 +13,6 @@
 namespace de {
 
 namespace {
-constexpr int64_t kChunk = 1 << 14;  // elements per elementwise task
 
 // Adam (Kingma & Ba 2015) with the bias corrections folded into alpha and epsHat. A memory-bound
 // stream over four arrays; sqrt keeps errno semantics in C++, which blocks the vectoriser, so the
@@ -57,9 +57,69 @@ void momentum_range(float* __restrict w, const float* __restrict g, float* __res
 }
 }  // namespace
 
-Result optimizer_step(Network& net, OptimizerState& st, float* grad, const UpdateParams& p, int threads) {
+namespace {
+
+// The flat gradient: rows are read in place.
+struct FlatRows {
+  const Network& net;
+  const float* grad;
+  const float* weights_row(int e, int64_t o, float*) const {
+    return grad + net.edges()[e].offset + o * net.units(net.edges()[e].l);
+  }
+  const float* biases(int h, float*) const { return grad + net.bias_offset(h); }
+};
+
+// The compact gradient: a row is expanded into the task's scratch (zeros at dropped units).
+struct CompactRows {
+  const Network& net;
+  const CompactGradient& g;
+  const float* weights_row(int e, int64_t o, float* scratch) const {
+    const Network::Edge& ed = net.edges()[e];
+    const int64_t nl = net.units(ed.l), i = (*g.slot[ed.h])[o];
+    if (i < 0) {
+      std::fill(scratch, scratch + nl, 0.0f);
+      return scratch;
+    }
+    const float* src = g.dW[e] + i * g.kept[ed.l];
+    const std::vector<int64_t>& col = *g.slot[ed.l];
+    for (int64_t j = 0; j < nl; ++j) scratch[j] = col[j] < 0 ? 0.0f : src[col[j]];
+    return scratch;
+  }
+  const float* biases(int h, float* scratch) const {
+    const int64_t nh = net.units(h);
+    const std::vector<int64_t>& slot = *g.slot[h];
+    for (int64_t o = 0; o < nh; ++o) scratch[o] = slot[o] < 0 ? 0.0f : g.db[h][slot[o]];
+    return scratch;
+  }
+};
+
+// Scales the unit's incoming weights (rows o of every matrix into h) to norm cap when longer.
+void cap_row(Network& net, int h, int64_t o, double cap) {
+  // The squared norm of unit o's incoming weights, across all its `from` matrices, in float64 with
+  // eight running sums (a single chain of dependent additions made this the costliest pass of a step).
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  double sq = 0;
+  for (int e : net.edges_into(h)) {
+    const int64_t nl = net.units(net.edges()[e].l);
+    const float* row = net.weights(e) + o * nl;
+    int64_t j = 0;
+    for (; j + 8 <= nl; j += 8)
+      for (int k = 0; k < 8; ++k) part[k] += static_cast<double>(row[j + k]) * row[j + k];
+    for (; j < nl; ++j) sq += static_cast<double>(row[j]) * row[j];
+  }
+  sq += ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  if (sq <= cap * cap) return;
+  const float f = static_cast<float>(cap / std::sqrt(sq));
+  for (int e : net.edges_into(h)) {
+    const int64_t nl = net.units(net.edges()[e].l);
+    float* row = net.weights(e) + o * nl;
+    for (int64_t j = 0; j < nl; ++j) row[j] *= f;
+  }
+}
+
+template <typename Rows>
+Result step_rows(Network& net, OptimizerState& st, const Rows& rows, const UpdateParams& p, int threads) {
   const int64_t n = net.param_count();
-  const int64_t nw = net.weight_count();
   const bool adam = st.kind == OptimizerKind::Adam;
   if (static_cast<int64_t>(st.m.size()) != n) st.m.assign(static_cast<size_t>(n), 0.0f);
   if (adam && static_cast<int64_t>(st.v.size()) != n) st.v.assign(static_cast<size_t>(n), 0.0f);
@@ -75,50 +135,50 @@ Result optimizer_step(Network& net, OptimizerState& st, float* grad, const Updat
   const double c2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(st.step));
   const float alpha = static_cast<float>(lr * std::sqrt(c2) / c1);
   const float epsHat = static_cast<float>(eps * std::sqrt(c2));
-  const int64_t tasks = (n + kChunk - 1) / kChunk;
-  auto body = [&](int64_t t, int) {
-    const int64_t i0 = t * kChunk, i1 = std::min(n, i0 + kChunk);
-    const int64_t split = std::max(i0, std::min(i1, nw));  // weights [i0, split), biases [split, i1)
-    if (adam) {
-      adam_range(w + i0, grad + i0, m + i0, v + i0, split - i0, wd, b1, b2, alpha, epsHat);
-      adam_range(w + split, grad + split, m + split, v + split, i1 - split, 0.0f, b1, b2, alpha, epsHat);
-    } else {
-      momentum_range(w + i0, grad + i0, m + i0, split - i0, wd, lr, mu);
-      momentum_range(w + split, grad + split, m + split, i1 - split, 0.0f, lr, mu);
-    }
+  auto update = [&](int64_t at, const float* g, int64_t count, float decay) {
+    if (adam) adam_range(w + at, g, m + at, v + at, count, decay, b1, b2, alpha, epsHat);
+    else momentum_range(w + at, g, m + at, count, decay, lr, mu);
   };
-  if (tasks > 1 && threads != 1) {
-    net.pool()->parallel_for(tasks, threads, body);
-  } else {
-    for (int64_t t = 0; t < tasks; ++t) body(t, 0);
+  const int L = net.top();
+  int64_t widest = 0;
+  for (int h = 0; h <= L; ++h) widest = std::max(widest, net.units(h));
+  for (int h = 1; h <= L; ++h) {
+    int64_t fan = 0;
+    for (int e : net.edges_into(h)) fan += net.units(net.edges()[e].l);
+    parallel_rows(net.pool(), threads, net.units(h), fan, [&](int64_t o0, int64_t o1) {
+      thread_local std::vector<float> scratch;  // a row of a compact gradient, expanded
+      if (static_cast<int64_t>(scratch.size()) < widest) scratch.resize(static_cast<size_t>(widest));
+      for (int64_t o = o0; o < o1; ++o) {
+        for (int e : net.edges_into(h)) {
+          const int64_t nl = net.units(net.edges()[e].l);
+          update(net.edges()[e].offset + o * nl, rows.weights_row(e, o, scratch.data()), nl, wd);
+        }
+        if (p.maxNorm > 0.0f) cap_row(net, h, o, p.maxNorm);
+      }
+    });
   }
-  if (p.maxNorm > 0.0f) apply_max_norm(net, p.maxNorm, threads);
+  std::vector<float> scratch(static_cast<size_t>(widest));
+  for (int h = 1; h <= L; ++h) update(net.bias_offset(h), rows.biases(h, scratch.data()), net.units(h), 0.0f);
   return Result::success();
 }
 
+}  // namespace
+
+Result optimizer_step(Network& net, OptimizerState& st, const float* grad, const UpdateParams& p, int threads) {
+  return step_rows(net, st, FlatRows{net, grad}, p, threads);
+}
+
+Result optimizer_step(Network& net, OptimizerState& st, const CompactGradient& grad, const UpdateParams& p,
+                      int threads) {
+  return step_rows(net, st, CompactRows{net, grad}, p, threads);
+}
+
 void apply_max_norm(Network& net, float maxNorm, int threads) {
-  const int L = net.top();
-  const double cap = maxNorm;
-  for (int h = 1; h <= L; ++h) {
-    const int64_t nh = net.units(h);
+  for (int h = 1; h <= net.top(); ++h) {
     int64_t fan = 0;
     for (int e : net.edges_into(h)) fan += net.units(net.edges()[e].l);
-    parallel_rows(net.pool(), threads, nh, fan, [&](int64_t o0, int64_t o1) {
-      for (int64_t o = o0; o < o1; ++o) {
-        double sq = 0;  // the norm of unit o's incoming weights, across all its `from` matrices
-        for (int e : net.edges_into(h)) {
-          const int64_t nl = net.units(net.edges()[e].l);
-          const float* row = net.weights(e) + o * nl;
-          for (int64_t j = 0; j < nl; ++j) sq += static_cast<double>(row[j]) * row[j];
-        }
-        if (sq <= cap * cap) continue;
-        const float f = static_cast<float>(cap / std::sqrt(sq));
-        for (int e : net.edges_into(h)) {
-          const int64_t nl = net.units(net.edges()[e].l);
-          float* row = net.weights(e) + o * nl;
-          for (int64_t j = 0; j < nl; ++j) row[j] *= f;
-        }
-      }
+    parallel_rows(net.pool(), threads, net.units(h), fan, [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) cap_row(net, h, o, maxNorm);
     });
   }
 }

@@ -34,7 +34,21 @@ struct UpdateParams {
 
 // Applies one update with gradient grad (flat layout of net.params()); state.step is incremented.
 // state.m / state.v are allocated (zeros) on first use or when their size or kind does not match.
-Result optimizer_step(Network& net, OptimizerState& state, float* grad, const UpdateParams& p, int threads = 0);
+// The update runs unit by unit: a unit's incoming weights are updated and, with maxNorm, capped
+// while they are still in cache (one pass over the parameters instead of two).
+Result optimizer_step(Network& net, OptimizerState& state, const float* grad, const UpdateParams& p, int threads = 0);
+
+// A gradient that is zero outside the kept units (shared_gates_step.h): per edge e the block
+// [kept_h × kept_l] of dW, per layer h the kept part of db, and per layer the map unit → index in
+// its kept list (−1: dropped). The same update as the flat gradient it stands for, without writing it.
+struct CompactGradient {
+  std::vector<const float*> dW;                   // per edge
+  std::vector<const float*> db;                   // per layer [0, L]; entry 0 unused
+  std::vector<const std::vector<int64_t>*> slot;  // per layer [0, L]
+  std::vector<int64_t> kept;                      // per layer [0, L]: kept units
+};
+Result optimizer_step(Network& net, OptimizerState& state, const CompactGradient& grad, const UpdateParams& p,
+                      int threads = 0);
 
 // Caps each unit's incoming weight norm at maxNorm (exposed for tests and for set-after-load).
 void apply_max_norm(Network& net, float maxNorm, int threads = 0);

@@ -3,6 +3,7 @@
 // about a millisecond, and a futex wake-up costs tens of microseconds, so back-to-back jobs of a
 // training loop should find their helpers awake.
 #include "core/thread_pool.h"
+#include "cpu/float_env.h"
 
 #include <algorithm>
 #include <atomic>
@@ -92,6 +93,7 @@ struct ThreadPool::Impl {
   }
 
   void loop(int worker) {
+    cpu::flush_subnormals_on_this_thread();
     uint64_t seen = 0;
     std::atomic<uint64_t>& ticket = tickets[worker].job;
     // seq_cst loads pair with the caller's seq_cst ticket store / sleepers load (no lost wake-up).

@@ -4,10 +4,13 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "core/batch_workspace.h"
 #include "core/network.h"
+#include "core/shared_gates_step.h"
+#include "cpu/float_env.h"
 #include "common/philox.h"
 
 namespace de {
@@ -106,6 +109,10 @@ Result begin_training(Network& net, const TrainData& data, const TrainOptions& o
   r = check_loss(net.layer(net.top()), o.loss);
   if (!r.ok()) return r;
   if (o.epochs < 0 || o.batchSize < 1) return Result::error(Status::InvalidArgument, "epochs must be >= 0 and batchSize >= 1");
+  if (o.maskGroup < 1) return Result::error(Status::InvalidArgument, "maskGroup must be >= 1");
+  if (o.maskGroup > 1 && net.spec().dropout != DropoutMode::Units) {
+    return Result::error(Status::Unsupported, "gates shared by groups of examples need unit dropout");
+  }
   if (static_cast<int64_t>(o.learningRate.size()) != o.epochs ||
       (!o.momentum.empty() && static_cast<int64_t>(o.momentum.size()) != o.epochs)) {
     return Result::error(Status::InvalidArgument, "learningRate and momentum need one value per epoch");
@@ -157,6 +164,7 @@ double now_seconds() {
 }
 
 Result train(Network& net, const TrainData& data, const TrainOptions& o, std::vector<EpochRecord>* history) {
+  const cpu::FlushSubnormalsScope flush;  // as on the pool's threads (cpu/float_env.h)
   const int L = net.top();
   const int64_t ni = net.units(0), outputs = net.units(L);
   Result r = begin_training(net, data, o);
@@ -167,6 +175,8 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
   std::vector<float> grad(static_cast<size_t>(net.param_count()));
   std::vector<int64_t> order;
   const bool units = net.spec().dropout == DropoutMode::Units;
+  std::unique_ptr<SharedGatesStep> shared;
+  if (o.maskGroup > 1) shared = std::make_unique<SharedGatesStep>(net, batch);
 
   for (int64_t k = 0; k < o.epochs; ++k) {
     const double t0 = now_seconds();
@@ -187,24 +197,46 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
         std::memcpy(ws.input.data() + i * ni, data.inputs + idx[i] * ni, sizeof(float) * ni);
       }
       const Targets t = gather_targets(data, outputs, idx, n, ws);
-      MaskSource m;  // fresh gates per example: row = epoch·count + position (mask_streams.h)
-      m.mode = MaskMode::Philox;
-      m.seed = o.seed;
-      m.purpose = MaskPurpose::Train;
-      m.row0 = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(data.count) + static_cast<uint64_t>(pos);
-      r = forward(net, ws.input.data(), n, m, ws.fwd, o.threads);
-      if (!r.ok()) return r;
+      const uint64_t firstRow = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(data.count);
+      const float scale = 1.0f / static_cast<float>(n);
       LossSums bs;
-      loss_and_delta(net.layer(L), o.loss, ws.S[L].data(), ws.O[L].data(), n, outputs, t,
-                     1.0f / static_cast<float>(n), ws.dS[L].data(), &bs);
-      MaskSource replay = m;  // unit gates: the ones forward() just wrote
-      if (units) {
-        replay.mode = MaskMode::Given;
-        replay.units.assign(ws.fwd.unitMasks.begin(), ws.fwd.unitMasks.end());
+      const bool oneGroup = shared && pos / o.maskGroup == (pos + n - 1) / o.maskGroup;
+      if (oneGroup) {  // the whole batch shares its gates: the update reads the compact gradient
+        r = shared->run(net, ws.input.data(), n, t, o.loss, scale, o.seed,
+                        firstRow + static_cast<uint64_t>(pos / o.maskGroup * o.maskGroup), nullptr, true, &bs, o.threads);
+        if (!r.ok()) return r;
+      } else if (shared) {
+        // One pass per group of examples sharing gates; a group cut by the batch's ends is cut there.
+        for (int64_t i = 0; i < n;) {
+          const int64_t group = (pos + i) / o.maskGroup;
+          const int64_t end = std::min(n, (group + 1) * o.maskGroup - pos);
+          Targets ti = t;
+          if (t.labels) ti.labels = t.labels + i;
+          else ti.values = t.values + i * outputs;
+          r = shared->run(net, ws.input.data() + i * ni, end - i, ti, o.loss, scale, o.seed,
+                          firstRow + static_cast<uint64_t>(group * o.maskGroup), grad.data(), i == 0, &bs, o.threads);
+          if (!r.ok()) return r;
+          i = end;
+        }
+      } else {
+        MaskSource m;  // fresh gates per example: row = epoch·count + position (mask_streams.h)
+        m.mode = MaskMode::Philox;
+        m.seed = o.seed;
+        m.purpose = MaskPurpose::Train;
+        m.row0 = firstRow + static_cast<uint64_t>(pos);
+        r = forward(net, ws.input.data(), n, m, ws.fwd, o.threads);
+        if (!r.ok()) return r;
+        loss_and_delta(net.layer(L), o.loss, ws.S[L].data(), ws.O[L].data(), n, outputs, t, scale, ws.dS[L].data(), &bs);
+        MaskSource replay = m;  // unit gates: the ones forward() just wrote
+        if (units) {
+          replay.mode = MaskMode::Given;
+          replay.units.assign(ws.fwd.unitMasks.begin(), ws.fwd.unitMasks.end());
+        }
+        r = backward(net, ws.input.data(), n, replay, ws.fwd, ws.dSPtr, grad.data(), o.threads);
+        if (!r.ok()) return r;
       }
-      r = backward(net, ws.input.data(), n, replay, ws.fwd, ws.dSPtr, grad.data(), o.threads);
-      if (!r.ok()) return r;
-      r = optimizer_step(net, st, grad.data(), up, o.threads);
+      r = oneGroup ? optimizer_step(net, st, shared->compact(net), up, o.threads)
+                   : optimizer_step(net, st, grad.data(), up, o.threads);
       if (!r.ok()) return r;
       st.position = pos + n;
       sums.loss += bs.loss;

@@ -1,6 +1,6 @@
 // The whole training loop of Section 5, native: epochs, a shuffle per epoch from the seed,
 // minibatches with fresh independent gates per example (Philox, purpose Train, row = epoch·count +
-// position), forward, loss, backward, update. Cancellation through an atomic flag polled between
+// position; or shared by groups of examples, maskGroup), forward, loss, backward, update. Cancellation through an atomic flag polled between
 // minibatches; progress through callbacks invoked between minibatches on the training thread.
 //
 // Resumability: the network's OptimizerState carries (step, moments, epoch, position). train()
@@ -56,6 +56,10 @@ struct TrainOptions {
   float weightDecay = 0.0f, maxNorm = 0.0f;
   uint64_t seed = 0;                // masks and shuffles
   bool shuffle = true;
+  // Examples that share one draw of unit gates: 1 = fresh gates per example (the paper's dropout);
+  // g > 1 = the examples at epoch positions [k·g, (k+1)·g) share the gates of position k·g, and each
+  // product only involves the kept units (shared_gates_step.h). Unit dropout only.
+  int64_t maskGroup = 1;
   TrainData validation;             // count 0 = none
   const std::atomic<bool>* abort = nullptr;
   std::function<void(const BatchProgress&)> onBatch;  // after every update

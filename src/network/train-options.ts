@@ -1,6 +1,6 @@
 // The options of `net.train()`: validated, with defaults, and schedules expanded to one value per
 // epoch so that the native trainer only ever sees plain numbers.
-import { InvalidArgumentError, OutOfRangeError } from '../errors.js';
+import { InvalidArgumentError, OutOfRangeError, UnsupportedError } from '../errors.js';
 import {
   
   checkEnum,
@@ -20,6 +20,16 @@ import type { RawProbeRecord, RawTrainData, RawTrainOptions } from '../native.js
 import type { ResolvedSpec } from './spec.js';
 
 export type Optimizer = 'adam' | 'sgd';
+
+/**
+ * Which training examples share one draw of the unit gates. 'example': every example its own gates
+ * (the paper's dropout). 'batch': one draw per minibatch. `{ group: g }`: the examples at epoch
+ * positions [k·g, (k+1)·g) share the draw of position k·g (a group cut by a minibatch's end is cut
+ * there; `{ group: 1 }` is 'example'). Shared gates let each product skip the dropped units' rows
+ * and columns (Graham, Reizenstein & Robinson 2015): about keep_l · keep_h of each product remains.
+ * Unit dropout on the CPU only. Monte Carlo statistics always draw one independent subnetwork per sample.
+ */
+export type MaskSharing = 'example' | 'batch' | { group: number };
 
 /** `initial · decay^e` at epoch e = 0, 1, … (Hinton et al. 2012's learning-rate decay). */
 export interface ExponentialSchedule {
@@ -154,6 +164,8 @@ export interface TrainOptions {
   onEpoch?: (stats: EpochStats) => void;
   /** Called at most every 50 ms with the running loss (and once per GPU chunk on a 'cuda' network). */
   onProgress?: (progress: Progress) => void;
+  /** Which examples share one draw of the unit gates (MaskSharing). Default 'example'. */
+  maskSharing?: MaskSharing;
   /** Learning-phase probes; their records are `history.probes` and go to `onProbe` as they are taken. */
   probes?: ProbeOptions;
   /** Called with each probe record as it is taken (records taken before an abort are delivered too). */
@@ -179,6 +191,8 @@ export interface ResolvedTrainOptions {
   maxNorm: number; // 0 = no cap
   weightDecay: number;
   loss: Loss;
+  /** Examples per draw of unit gates: 1 = per example. */
+  maskGroup: number;
   data: CheckedDataset;
   validation?: CheckedDataset;
   signal?: AbortSignal;
@@ -204,8 +218,26 @@ export const MAX_EPOCHS = 1_000_000;
 
 const OPTION_KEYS = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'maxNorm', 'weightDecay', 'loss',
-  'validation', 'signal', 'onEpoch', 'onProgress', 'probes', 'onProbe',
+  'validation', 'signal', 'onEpoch', 'onProgress', 'probes', 'onProbe', 'maskSharing',
 ] as const;
+const GROUP_KEYS = ['group'] as const;
+/** The most examples one draw of gates may serve: more than any data set holds. */
+const MAX_MASK_GROUP = 2 ** 40;
+
+/** Examples per draw of unit gates for `options.maskSharing`; only unit dropout can share gates. */
+function resolveMaskGroup(where: string, v: unknown, batchSize: number, spec: ResolvedSpec): number {
+  let group: number;
+  if (v === undefined || v === 'example') group = 1;
+  else if (v === 'batch') group = batchSize;
+  else if (isPlainObject(v)) {
+    const o = checkOptions<{ group: number }>(where, 'options.maskSharing', v, GROUP_KEYS);
+    group = checkInteger(where, 'options.maskSharing.group', o.group, 1, MAX_MASK_GROUP);
+  } else throw invalid(where, 'options.maskSharing', "'example', 'batch' or { group: g }", v);
+  if (group > 1 && spec.dropout !== 'units') {
+    throw new UnsupportedError(`${where}: options.maskSharing shares unit gates; this network uses ${spec.dropout} dropout (use 'example')`);
+  }
+  return group;
+}
 const PROBE_KEYS = ['inputs', 'every', 'samples', 'seed'] as const;
 /** Bounds of the probes: at most 2^20 probe inputs (the addon's limit), 2^40 subnetworks per record. */
 const MAX_PROBE_INPUTS = 2 ** 20;
@@ -306,9 +338,10 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
   if (onProbe && !probes) throw new InvalidArgumentError(`${where}: options.onProbe needs options.probes`);
   const checked = checkDataset(where, 'data', data, spec, loss, deferred);
   const batchSize = checkInteger(where, 'options.batchSize', o.batchSize ?? Math.min(DEFAULTS.batchSize, checked.count), 1, checked.count);
+  const maskGroup = resolveMaskGroup(where, o.maskSharing, batchSize, spec);
   const validation = o.validation === undefined ? undefined : checkDataset(where, 'options.validation', o.validation, spec, loss, deferred);
   return {
-    epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, data: checked,
+    epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, maskGroup, data: checked,
     ...(validation ? { validation } : {}),
     ...(signal ? { signal } : {}),
     ...(onEpoch ? { onEpoch } : {}),
@@ -368,6 +401,7 @@ export function rawTrainOptions(o: ResolvedTrainOptions, seed: number, firstEpoc
     maxNorm: o.maxNorm,
     seed,
     shuffle: true,
+    maskGroup: o.maskGroup,
     validation: o.validation ? rawData(o.validation) : null,
     onEpoch: (r) => {
       const i = r.epoch - firstEpoch;

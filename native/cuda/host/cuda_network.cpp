@@ -117,6 +117,9 @@ Result CudaNetwork::pull_state(Network& net) {
 
 Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOptions& o, std::vector<EpochRecord>* history) {
   Result r = supports(net.spec());
+  if (r.ok() && o.maskGroup > 1) {
+    r = Result::error(Status::Unsupported, "gates shared by groups of examples (maskSharing) are not available on the CUDA backend");
+  }
   if (r.ok()) r = begin_training(net, data, o);  // the checks and state handling of de::train
   if (!r.ok() || o.epochs == 0) return r;
   OptimizerState& st = net.optimizer();

@@ -147,7 +147,7 @@ describe('reproduce pipeline (tiny)', () => {
     expect(json.figure2a.layers[0]!.weightDecayTerm).toHaveLength(at.length);
     expect(json.figure2a.layers[0]!.sparsity!.every((x) => x >= 0 && x <= 1)).toBe(true);
     expect(json.figure3.layers[0]!.counts.reduce((a, b) => a + b, 0)).toBe(20 * 32);
-    expect(json.claims.map((c) => c.id)).toEqual(['bound', 'second-order', 'delta-method', 'e-minus-ostar', 'consistency', 'sparse', 'phases', 'test-error']);
+    expect(json.claims.map((c) => c.id)).toEqual(['bound', 'second-order', 'gaussian-s', 'delta-method', 'e-minus-ostar', 'consistency', 'sparse', 'phases', 'test-error']);
     // A network that learned something: well below the 90% of guessing (measured ≈ 40%).
     expect(results.testError.weightScaled.error).toBeLessThan(0.6);
     expect(existsSync(join(dir, 'checkpoint'))).toBe(false);

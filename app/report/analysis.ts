@@ -12,6 +12,8 @@ export interface LayerColumns {
   deterministic: ArrayLike<number>;
   secondOrder: ArrayLike<number>;
   deltaMethod: ArrayLike<number>;
+  /** The Gaussian-S estimate of E − NWGM (ensembleStats' gaussianGap). */
+  gaussianGap: ArrayLike<number>;
   bound: ArrayLike<number>;
   /** Standard error of the Monte Carlo mean E(O). */
   standardError: ArrayLike<number>;
@@ -29,6 +31,7 @@ export function figure1Layer(layer: number, c: LayerColumns): Figure1Layer {
     gap,
     secondOrder: toArray(c.secondOrder),
     deltaMethod: toArray(c.deltaMethod),
+    gaussianGap: toArray(c.gaussianGap),
     bound: toArray(c.bound),
     std: toArray(c.std),
   };
@@ -41,10 +44,11 @@ export function figure1Layer(layer: number, c: LayerColumns): Figure1Layer {
  */
 const RESOLVED_IN_STANDARD_ERRORS = 2;
 
-/** The accuracy of Eq. 20, the delta method and Eq. 22 in one layer, over the units of all fixed inputs. */
+/** The accuracy of Eq. 20, the Gaussian-S estimate, the delta method and Eq. 22 in one layer, over the units of all fixed inputs. */
 export function approximationLayer(layer: number, perInput: LayerColumns[], bootstrapSeed = 1): ApproximationLayer {
   const relSecond: number[] = [];
   const relDelta: number[] = [];
+  const relGaussian: number[] = [];
   const absActive: number[] = [];
   const absInactive: number[] = [];
   let units = 0;
@@ -60,6 +64,7 @@ export function approximationLayer(layer: number, perInput: LayerColumns[], boot
         relSecond.push(Math.abs(c.secondOrder[i]! - gap) / Math.abs(gap));
         const d = c.deltaMethod[i]!;
         if (Number.isFinite(d)) relDelta.push(Math.abs(d - gap) / Math.abs(gap));
+        relGaussian.push(Math.abs(c.gaussianGap[i]! - gap) / Math.abs(gap));
       }
       const o = c.deterministic[i]!;
       (o > ACTIVE_THRESHOLD ? absActive : absInactive).push(Math.abs(E - o));
@@ -74,6 +79,8 @@ export function approximationLayer(layer: number, perInput: LayerColumns[], boot
     secondOrderMedianRelErrorSE: medianStandardError(relSecond, 200, bootstrapSeed),
     deltaMethodMedianRelError: median(relDelta),
     deltaMethodMedianRelErrorSE: medianStandardError(relDelta, 200, bootstrapSeed + 1),
+    gaussianGapMedianRelError: median(relGaussian),
+    gaussianGapMedianRelErrorSE: medianStandardError(relGaussian, 200, bootstrapSeed + 2),
     comparedUnits: relSecond.length,
     meanAbsEMinusOStarActive: mean(absActive),
     meanAbsEMinusOStarInactive: mean(absInactive),

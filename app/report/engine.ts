@@ -14,6 +14,7 @@ export async function hiddenLayerStats(net: Network, input: Float32Array, sample
     deterministic: Float64Array.from(l.deterministic),
     secondOrder: Float64Array.from(l.secondOrder),
     deltaMethod: Float64Array.from(l.deltaMethod),
+    gaussianGap: Float64Array.from(l.gaussianGap),
     bound: Float64Array.from(l.bound),
     standardError: Float64Array.from(l.standardError),
   }));

@@ -24,7 +24,7 @@ const SYMLOG_TICKS = [-0.1, -0.01, -0.001, -0.0001, 0, 0.0001, 0.001, 0.01, 0.1]
 const r = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(5)) : null);
 const layerName = (h: number) => `hidden layer ${h}`;
 
-/** Figure 1, left: E − NWGM, Eq. 20, the delta method and the Eq. 22 bound against E, per layer. */
+/** Figure 1, left: E − NWGM, Eq. 20, the delta method, the Gaussian-S estimate and the Eq. 22 bound against E, per layer. */
 export function figure1Left(res: Results): Figure {
   const points: Array<Record<string, unknown>> = [];
   const curve: Array<Record<string, unknown>> = [];
@@ -33,6 +33,7 @@ export function figure1Left(res: Results): Figure {
       points.push({ layer: layerName(l.layer), E: r(E), series: 'E − NWGM (Monte Carlo)', value: r(l.gap[i]!) });
       points.push({ layer: layerName(l.layer), E: r(E), series: 'Eq. 20 (second order)', value: r(l.secondOrder[i]!) });
       points.push({ layer: layerName(l.layer), E: r(E), series: 'delta method', value: r(l.deltaMethod[i]!) });
+      points.push({ layer: layerName(l.layer), E: r(E), series: 'Gaussian S', value: r(l.gaussianGap[i]!) });
     });
     // Eq. 22 depends on E alone: drawn as a curve over the range of E seen in the layer.
     for (let k = 0; k <= 100; k++) {
@@ -40,7 +41,7 @@ export function figure1Left(res: Results): Figure {
       curve.push({ layer: layerName(l.layer), E, series: 'Eq. 22 bound', value: r(2 * E * (1 - E) * (1 - 2 * E)) }); // Eq. 22 bounds |E − NWGM|; drawn with the sign of 1 − 2E, the side the gap lies on
     }
   }
-  const colors = { domain: ['E − NWGM (Monte Carlo)', 'Eq. 20 (second order)', 'delta method', 'Eq. 22 bound'], range: ['#000000', '#ff7f0e', '#2ca02c', '#9467bd'] };
+  const colors = { domain: ['E − NWGM (Monte Carlo)', 'Eq. 20 (second order)', 'delta method', 'Gaussian S', 'Eq. 22 bound'], range: ['#000000', '#ff7f0e', '#2ca02c', '#1f77b4', '#9467bd'] };
   const spec: TopLevelSpec = {
     $schema: SCHEMA,
     config: CONFIG,
@@ -74,7 +75,7 @@ export function figure1Left(res: Results): Figure {
   return {
     name: 'figure1-left',
     title: 'Figure 1 (left): E − NWGM, its estimates, and the bound',
-    caption: `For test digit #${res.figure1.input}, every neuron of each hidden layer: the Monte Carlo E − NWGM (${res.settings.samples} subnetworks), Eq. 20's second-order estimate, the delta-method estimate, and the bound of Eq. 22 (a bound on |E − NWGM|, drawn with the sign of 1 − 2E, the side on which the gap lies), against E(O). The y axis is symmetric-logarithmic so that both the small gaps and the bound are visible.`,
+    caption: `For test digit #${res.figure1.input}, every neuron of each hidden layer: the Monte Carlo E − NWGM (${res.settings.samples} subnetworks), Eq. 20's second-order estimate, the delta-method estimate, the library's Gaussian-S estimate (E[f(S)] − f(E(S)) for S Gaussian with the sample's mean and variance of S), and the bound of Eq. 22 (a bound on |E − NWGM|, drawn with the sign of 1 − 2E, the side on which the gap lies), against E(O). The y axis is symmetric-logarithmic so that both the small gaps and the bound are visible.`,
     spec,
   };
 }

@@ -103,7 +103,7 @@ ${banner}
 <p><strong>Test error:</strong> ${pct(res.testError.weightScaled.error)} weight-scaled (${res.testError.weightScaled.count} digits), ${pct(res.testError.monteCarlo.error)} Monte Carlo (${res.testError.monteCarlo.samples} subnetworks, ${res.testError.monteCarlo.count} digits). <strong>Total time:</strong> ${secs(res.timings.totalSeconds)}.</p>
 <h2>The paper says / we measured</h2>
 ${claimsTable(res)}
-<p><small>Relative errors are medians over the neurons (all fixed inputs) whose Monte Carlo E − NWGM exceeds two standard errors of E, ± a bootstrap standard error of the median. Eq. 20 expands around O = 0.5 and drops third-order terms as large as the one it keeps: it tends to 2E(1−E) times the true gap, so it falls short most for sparse units (E near 0). The delta-method estimate converges as the spread of O shrinks.</small></p>
+<p><small>Relative errors are medians over the neurons (all fixed inputs) whose Monte Carlo E − NWGM exceeds two standard errors of E, ± a bootstrap standard error of the median. Eq. 20 expands around O = 0.5 and drops third-order terms as large as the one it keeps: it tends to 2E(1−E) times the true gap, so it falls short most for sparse units (E near 0). The delta-method estimate, an expansion in the moments of O, converges as the spread of O shrinks, and fails on saturated or widely spread units. The Gaussian-S estimate uses that NWGM = f(E(S)) for a logistic unit: the gap is E[f(S)] − f(E(S)), taken for S Gaussian with its sampled mean and variance.</small></p>
 <h2>Figures</h2>
 ${figures.map(figureHtml).join('\n')}
 <h2>Settings</h2>

@@ -77,6 +77,8 @@ export interface Figure1Layer {
   secondOrder: number[];
   /** The delta-method estimate. */
   deltaMethod: number[];
+  /** The Gaussian-S estimate: E[f(S)] − f(E(S)) for S Gaussian with the sample's mean and variance of S. */
+  gaussianGap: number[];
   /** Eq. 22: 2E(1−E)|1−2E|. */
   bound: number[];
   std: number[];
@@ -187,6 +189,8 @@ export interface ApproximationLayer {
   secondOrderMedianRelErrorSE: number;
   deltaMethodMedianRelError: number;
   deltaMethodMedianRelErrorSE: number;
+  gaussianGapMedianRelError: number;
+  gaussianGapMedianRelErrorSE: number;
   /** Units whose Monte Carlo gap was large enough to compare against (see analysis.ts). */
   comparedUnits: number;
   /** Mean |E − O*| over active (O* > 0.1) and inactive units. */

@@ -4,12 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "core/activations.h"
 #include "core/connection_dropout.h"
 #include "core/gemm.h"
+#include "core/layer_delta.h"
 #include "core/masks.h"
 #include "core/network.h"
-#include "core/parallel_rows.h"
 
 namespace de {
 
@@ -40,28 +39,8 @@ Result backward(const Network& net, const float* input, int64_t rows, const Mask
   for (int h = L; h >= 1; --h) {
     const int64_t nh = net.units(h);
     float* d = dS[h];
-    if (h < L) {
-      // dO_h is complete (every reader of h is above h): dS_h = dO_h ⊙ f′(S_h).
-      const LayerSpec& spec = net.layer(h);
-      const float* S = fwd.S[h];
-      const float* O = fwd.O[h];
-      if (!started[h]) {
-        std::fill(d, d + rows * nh, 0.0f);  // nobody reads layer h: no gradient flows into it
-      } else {
-        parallel_rows(pool, threads, rows, nh, [&](int64_t r0, int64_t r1) {
-          for (int64_t i = r0; i < r1; ++i) derivative_row(spec, S + i * nh, O + i * nh, d + i * nh, nh);
-        });
-      }
-    }
-    // db_h: column sums over the rows, in row order (float64 accumulation).
-    float* db = grad + net.bias_offset(h);
-    parallel_rows(pool, threads, nh, rows, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) {
-        double s = 0;
-        for (int64_t i = 0; i < rows; ++i) s += d[i * nh + c];
-        db[c] = static_cast<float>(s);
-      }
-    });
+    // dS_h = dO_h ⊙ f′(S_h) once every reader of h (all above it) has added to dO_h; db_h.
+    layer_delta_and_bias(net.layer(h), h < L, started[h], fwd.S[h], fwd.O[h], d, rows, nh, grad + net.bias_offset(h), pool, threads);
     for (int e : net.edges_into(h)) {
       const int l = net.edges()[e].l;
       const int64_t nl = net.units(l);

@@ -5,6 +5,7 @@
 
 #include "core/activations.h"
 #include "core/gemm.h"
+#include "core/layer_delta.h"
 #include "core/parallel_rows.h"
 
 namespace de {
@@ -177,26 +178,7 @@ Result SharedGatesStep::run(const Network& net, const float* input, int64_t rows
   for (int h = L; h >= 1; --h) {
     const int64_t kh = kept(h);
     float* d = dS_[h].data();
-    if (h < L) {
-      const LayerSpec& spec = net.layer(h);
-      const float* S = S_[h].data();
-      const float* O = O_[h].data();
-      if (!started[h]) {
-        std::fill(d, d + rows * kh, 0.0f);
-      } else {
-        parallel_rows(pool, threads, rows, kh, [&](int64_t r0, int64_t r1) {
-          for (int64_t i = r0; i < r1; ++i) derivative_row(spec, S + i * kh, O + i * kh, d + i * kh, kh);
-        });
-      }
-    }
-    float* db = db_[h].data();
-    parallel_rows(pool, threads, kh, rows, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) {
-        double s = 0;
-        for (int64_t i = 0; i < rows; ++i) s += d[i * kh + c];
-        db[c] = static_cast<float>(s);
-      }
-    });
+    layer_delta_and_bias(net.layer(h), h < L, started[h], S_[h].data(), O_[h].data(), d, rows, kh, db_[h].data(), pool, threads);
     for (int e : net.edges_into(h)) {
       const int l = net.edges()[e].l;
       GemmArgs gw;  // dW[kept_h × kept_l] = dᵀ · O_l

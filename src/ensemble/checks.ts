@@ -106,7 +106,7 @@ export interface LayerEstimatorErrors {
   mean: Record<string, ErrorSummary>;
   /** Estimates of Var(O) (the Gaussian moment propagation), when given. */
   variance: Record<string, ErrorSummary>;
-  /** Estimates of the gap E − NWGM: Eq. 20 ('secondOrder') and 'deltaMethod' (logistic layers). */
+  /** Estimates of the gap E − NWGM: Eq. 20 ('secondOrder') and 'deltaMethod' (logistic layers), 'gaussianGap' (logistic and softmax layers). */
   gap: Record<string, ErrorSummary>;
 }
 
@@ -116,7 +116,7 @@ export interface LayerEstimatorErrors {
  */
 export function estimatorErrors(truth: EnsembleStats, estimates: Record<string, PropagateResult> = {}): LayerEstimatorErrors[] {
   const where = 'ensemble.estimatorErrors';
-  checkStatsLayers(where, 'truth', truth, ['mean', 'variance', 'nwgm', 'deterministic', 'secondOrder', 'deltaMethod']);
+  checkStatsLayers(where, 'truth', truth, ['mean', 'variance', 'nwgm', 'deterministic', 'secondOrder', 'deltaMethod', 'gaussianGap']);
   if (estimates === null || typeof estimates !== 'object') throw invalid(where, 'estimates', 'an object of propagate() results', estimates);
   for (const [name, p] of Object.entries(estimates)) {
     if (!p || !Array.isArray(p.layers) || p.layers.length !== truth.layers.length) throw invalid(where, `estimates.${name}`, `a propagate() result with ${truth.layers.length} layers`, p);
@@ -141,6 +141,7 @@ export function estimatorErrors(truth: EnsembleStats, estimates: Record<string, 
       gap.secondOrder = errors(l.secondOrder, gapTruth);
       gap.deltaMethod = errors(l.deltaMethod, gapTruth);
     }
+    if (l.activation === 'logistic' || l.activation === 'softmax') gap.gaussianGap = errors(l.gaussianGap, gapTruth);
     return { index: l.index, mean, variance, gap };
   });
 }

@@ -12,7 +12,7 @@ import type { Activation, ResolvedSpec } from '../network/spec.js';
 import type { NetworkLike } from '../network/description.js';
 import { activationName, layerShapes } from '../network/description.js';
 import { softmax } from '../theory/means.js';
-import { gaussianMoments } from './quadrature.js';
+import { softmaxMoments, unitMoments } from './gaussian-units.js';
 
 export type PropagateMethod = 'nwgm' | 'gaussian';
 
@@ -31,79 +31,6 @@ export interface PropagatedLayer {
 export interface PropagateResult {
   method: PropagateMethod;
   layers: PropagatedLayer[];
-}
-
-function logisticParams(a: Activation): { c: number; lambda: number } {
-  return typeof a === 'string' ? { c: 1, lambda: 1 } : { c: a.c, lambda: a.lambda };
-}
-
-function sigmoid(z: number): number {
-  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
-
-const normPdf = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-// Φ by the complementary error function (Numerical Recipes erfcc, |error| < 1.2e-7).
-function normCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? 1 - 0.5 * r : 0.5 * r;
-}
-
-/** E(O), Var(O) of one unit whose S ~ N(mu, var). */
-function unitMoments(kind: string, a: Activation, mu: number, v: number): [number, number] {
-  const sd = Math.sqrt(Math.max(v, 0));
-  switch (kind) {
-    case 'linear':
-      return [mu, v];
-    case 'relu': {
-      if (sd === 0) return [Math.max(mu, 0), 0];
-      const r = mu / sd;
-      const Phi = normCdf(r);
-      const phi = normPdf(r);
-      const m1 = mu * Phi + sd * phi;
-      const m2 = (mu * mu + v) * Phi + mu * sd * phi;
-      return [m1, Math.max(m2 - m1 * m1, 0)];
-    }
-    case 'tanh': {
-      const g = gaussianMoments(Math.tanh, mu, sd);
-      return [g.mean, Math.max(g.second - g.mean * g.mean, 0)];
-    }
-    default: {
-      const { c, lambda } = logisticParams(a);
-      const lnC = Math.log(c);
-      const g = gaussianMoments((s) => sigmoid(lambda * s - lnC), mu, sd);
-      return [g.mean, Math.max(g.second - g.mean * g.mean, 0)];
-    }
-  }
-}
-
-/** Softmax of independent Gaussian S_j by the unscented transform (2k+1 sigma points, κ = 1). */
-function softmaxMoments(mu: Float64Array, v: Float64Array): [Float64Array, Float64Array] {
-  const k = mu.length;
-  const kappa = 1;
-  const spread = Math.sqrt(k + kappa);
-  const mean = new Float64Array(k);
-  const second = new Float64Array(k);
-  const add = (s: Float64Array, weight: number) => {
-    const o = softmax(s);
-    for (let i = 0; i < k; i++) {
-      mean[i] += weight * o[i]!;
-      second[i] += weight * o[i]! * o[i]!;
-    }
-  };
-  add(mu, kappa / (k + kappa));
-  const point = new Float64Array(k);
-  for (let j = 0; j < k; j++) {
-    for (const sign of [1, -1]) {
-      point.set(mu);
-      point[j] += sign * spread * Math.sqrt(Math.max(v[j]!, 0));
-      add(point, 1 / (2 * (k + kappa)));
-    }
-  }
-  const variance = new Float64Array(k);
-  for (let i = 0; i < k; i++) variance[i] = Math.max(second[i]! - mean[i]! * mean[i]!, 0);
-  return [mean, variance];
 }
 
 /** The validated arguments of net.propagate. */

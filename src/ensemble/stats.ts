@@ -5,13 +5,14 @@ import { bound, deltaMethodGap, secondOrderGap, tightBound } from '../theory/gap
 import { nwgmFromLogs, softmax } from '../theory/means.js';
 import type { ColumnSummary } from './summary.js';
 import { summarize } from './summary.js';
-import type { ResolvedSpec } from '../network/spec.js';
+import type { Activation, ResolvedSpec } from '../network/spec.js';
+import { softmaxMoments, unitMoments } from './gaussian-units.js';
 import { activationName } from '../network/description.js';
 
 /** Names of the per-unit Float64Array columns of a layer. */
 export const COLUMNS = [
   'mean', 'variance', 'std', 'geometricMean', 'complementGeometricMean', 'nwgm', 'deterministic',
-  'secondOrder', 'bound', 'tightBound', 'thirdCentralMoment', 'deltaMethod', 'meanS', 'varianceS', 'standardError',
+  'secondOrder', 'bound', 'tightBound', 'thirdCentralMoment', 'deltaMethod', 'gaussianGap', 'meanS', 'varianceS', 'standardError',
 ] as const;
 export type ColumnName = (typeof COLUMNS)[number];
 
@@ -37,9 +38,13 @@ export interface EnsembleLayerStats extends Record<ColumnName, Float64Array> {
    * complementGeometricMean G′ = Π (1 − O)^P; nwgm G/(G+G′) (softmax: G_i / Σ_j G_j);
    * deterministic O* (weight-scaled network, Eq. 4/13); secondOrder V(1−2E)/(1−2V) (Eq. 20);
    * bound 2E(1−E)|1−2E| and tightBound E(1−E)|1−2E|/(1−2V) (Eq. 22); thirdCentralMoment κ3;
-   * deltaMethod (see theory.deltaMethodGap); meanS E(S); varianceS Var(S); standardError of mean
-   * (0 for the exact ensemble). G, G′ and NWGM are NaN for linear, ReLU and tanh units; the
-   * Eq. 20/22 and delta-method columns are for logistic units only (NaN elsewhere).
+   * deltaMethod (see theory.deltaMethodGap); gaussianGap, the Gaussian-S estimate of E − NWGM:
+   * E[f(S)] − f(E(S)) for S ~ N(meanS, varianceS) (Gauss–Hermite quadrature; for a softmax layer the
+   * unscented transform over independent S_j, as propagate('gaussian')) — for logistic and softmax
+   * units NWGM = f(E(S)) exactly (Eq. 5–7), so the whole gap is E[f(S)] − f(E(S)), and S, a sum over
+   * many gated inputs, is close to Gaussian; meanS E(S); varianceS Var(S); standardError of mean
+   * (0 for the exact ensemble). G, G′, NWGM and gaussianGap are NaN for linear, ReLU and tanh units;
+   * the Eq. 20/22 and delta-method columns are for logistic units only (NaN elsewhere).
    */
   summary: LayerSummary;
 }
@@ -65,6 +70,7 @@ export function deriveStats(spec: ResolvedSpec, raw: RawEnsembleMoments, exact: 
     const geometric = logistic || activation === 'softmax';
     const col = () => new Float64Array(units);
     const std = col(), G = col(), Gc = col(), nwgm = col(), second = col(), b = col(), tb = col(), delta = col(), se = col();
+    const gaussian = gaussianGaps(activation, layer.activation, m.meanS, m.varianceS);
     const softNwgm = activation === 'softmax' ? softmax(m.meanLogO) : null;
     for (let i = 0; i < units; i++) {
       const E = m.mean[i]!;
@@ -82,12 +88,28 @@ export function deriveStats(spec: ResolvedSpec, raw: RawEnsembleMoments, exact: 
     const columns: Record<ColumnName, Float64Array> = {
       mean: m.mean, variance: m.variance, std, geometricMean: G, complementGeometricMean: Gc, nwgm,
       deterministic: m.deterministic, secondOrder: second, bound: b, tightBound: tb,
-      thirdCentralMoment: m.third, deltaMethod: delta, meanS: m.meanS, varianceS: m.varianceS, standardError: se,
+      thirdCentralMoment: m.third, deltaMethod: delta, gaussianGap: gaussian, meanS: m.meanS, varianceS: m.varianceS, standardError: se,
     };
     return { index: k + 1, units, activation, ...columns, summary: summarizeLayer(columns) };
   });
   const out: EnsembleStats = { samples: raw.samples, exact, gates: raw.gates, layers };
   if (raw.masks) out.masks = raw.masks;
+  return out;
+}
+
+/** E[f(S)] − f(E(S)) per unit for S Gaussian with the given mean and variance; NaN where NWGM is undefined. */
+function gaussianGaps(kind: string, activation: Activation, meanS: Float64Array, varianceS: Float64Array): Float64Array {
+  const n = meanS.length;
+  const out = new Float64Array(n);
+  if (kind === 'softmax') {
+    const [mean] = softmaxMoments(meanS, varianceS);
+    const atMean = softmax(meanS);
+    for (let i = 0; i < n; i++) out[i] = mean[i]! - atMean[i]!;
+  } else if (kind === 'logistic') {
+    for (let i = 0; i < n; i++) out[i] = unitMoments(kind, activation, meanS[i]!, varianceS[i]!)[0] - unitMoments(kind, activation, meanS[i]!, 0)[0];
+  } else {
+    out.fill(NaN);
+  }
   return out;
 }
 

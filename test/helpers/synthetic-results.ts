@@ -5,9 +5,9 @@ import { allClaims } from '../../app/report/claims.js';
 import type { Results, RunSettings } from '../../app/report/results.js';
 import { seededRandom } from '../../app/report/stats-math.js';
 
-/** Columns of one layer: E from a skewed distribution, V ∝ E(1−E), gap from the delta method ± 5%. */
+/** Columns of one layer: E from a skewed distribution, V ∝ E(1−E), gap from the delta method ± 5%, the Gaussian-S estimate within 2% of the gap. */
 export function syntheticLayer(units: number, rand: () => number): LayerColumns {
-  const c = { mean: new Float64Array(units), std: new Float64Array(units), nwgm: new Float64Array(units), deterministic: new Float64Array(units), secondOrder: new Float64Array(units), deltaMethod: new Float64Array(units), bound: new Float64Array(units), standardError: new Float64Array(units) };
+  const c = { mean: new Float64Array(units), std: new Float64Array(units), nwgm: new Float64Array(units), deterministic: new Float64Array(units), secondOrder: new Float64Array(units), deltaMethod: new Float64Array(units), gaussianGap: new Float64Array(units), bound: new Float64Array(units), standardError: new Float64Array(units) };
   for (let i = 0; i < units; i++) {
     const E = Math.min(0.999, Math.max(0.001, rand() ** 3));
     const V = 0.05 * E * (1 - E) * rand();
@@ -19,6 +19,7 @@ export function syntheticLayer(units: number, rand: () => number): LayerColumns 
     c.deterministic[i] = E - gap * 1.2;
     c.secondOrder[i] = (V * (1 - 2 * E)) / (1 - 2 * V);
     c.deltaMethod[i] = delta;
+    c.gaussianGap[i] = gap * (1 + 0.04 * (rand() - 0.5));
     c.bound[i] = 2 * E * (1 - E) * Math.abs(1 - 2 * E);
     c.standardError[i] = Math.sqrt(V / 10000);
   }

@@ -74,21 +74,11 @@ struct CompactRows {
   const Network& net;
   const CompactGradient& g;
   const float* weights_row(int e, int64_t o, float* scratch) const {
-    const Network::Edge& ed = net.edges()[e];
-    const int64_t nl = net.units(ed.l), i = (*g.slot[ed.h])[o];
-    if (i < 0) {
-      std::fill(scratch, scratch + nl, 0.0f);
-      return scratch;
-    }
-    const float* src = g.dW[e] + i * g.kept[ed.l];
-    const std::vector<int64_t>& col = *g.slot[ed.l];
-    for (int64_t j = 0; j < nl; ++j) scratch[j] = col[j] < 0 ? 0.0f : src[col[j]];
+    expand_weight_row(net, g, e, o, scratch);
     return scratch;
   }
   const float* biases(int h, float* scratch) const {
-    const int64_t nh = net.units(h);
-    const std::vector<int64_t>& slot = *g.slot[h];
-    for (int64_t o = 0; o < nh; ++o) scratch[o] = slot[o] < 0 ? 0.0f : g.db[h][slot[o]];
+    expand_biases(net, g, h, scratch);
     return scratch;
   }
 };
@@ -171,6 +161,23 @@ Result optimizer_step(Network& net, OptimizerState& st, const float* grad, const
 Result optimizer_step(Network& net, OptimizerState& st, const CompactGradient& grad, const UpdateParams& p,
                       int threads) {
   return step_rows(net, st, CompactRows{net, grad}, p, threads);
+}
+
+void expand_weight_row(const Network& net, const CompactGradient& g, int e, int64_t o, float* out) {
+  const Network::Edge& ed = net.edges()[e];
+  const int64_t nl = net.units(ed.l), i = (*g.slot[ed.h])[o];
+  if (i < 0) {  // a dropped unit: no gradient reaches its weights
+    std::fill(out, out + nl, 0.0f);
+    return;
+  }
+  const float* src = g.dW[e] + i * g.kept[ed.l];
+  const std::vector<int64_t>& col = *g.slot[ed.l];
+  for (int64_t j = 0; j < nl; ++j) out[j] = col[j] < 0 ? 0.0f : src[col[j]];
+}
+
+void expand_biases(const Network& net, const CompactGradient& g, int h, float* out) {
+  const std::vector<int64_t>& slot = *g.slot[h];
+  for (int64_t o = 0; o < net.units(h); ++o) out[o] = slot[o] < 0 ? 0.0f : g.db[h][slot[o]];
 }
 
 void apply_max_norm(Network& net, float maxNorm, int threads) {

@@ -49,6 +49,10 @@ struct CompactGradient {
 };
 Result optimizer_step(Network& net, OptimizerState& state, const CompactGradient& grad, const UpdateParams& p,
                       int threads = 0);
+// Row o of edge e's weight gradient, and layer h's bias gradient, written out in full (zeros at the
+// dropped units): [units_l] and [units_h] floats.
+void expand_weight_row(const Network& net, const CompactGradient& g, int e, int64_t o, float* out);
+void expand_biases(const Network& net, const CompactGradient& g, int h, float* out);
 
 // Caps each unit's incoming weight norm at maxNorm (exposed for tests and for set-after-load).
 void apply_max_norm(Network& net, float maxNorm, int threads = 0);

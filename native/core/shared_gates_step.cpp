@@ -1,7 +1,6 @@
 #include "core/shared_gates_step.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/activations.h"
 #include "core/gemm.h"
@@ -39,20 +38,22 @@ SharedGatesStep::SharedGatesStep(const Network& net, int64_t rows) : L_(net.top(
   if (gated(net, 0)) input_.resize(static_cast<size_t>(rows * net.units(0)));
 }
 
-void SharedGatesStep::draw(const Network& net, uint64_t seed, uint64_t gateRow, int threads) {
+Result SharedGatesStep::draw(const Network& net, uint64_t seed, uint64_t gateRow, int threads) {
   for (int l = 0; l <= L_; ++l) {
     const int64_t n = net.units(l);
     std::vector<int64_t>& kept = kept_[l];
     kept.clear();
     std::fill(slot_[l].begin(), slot_[l].end(), -1);
     if (gated(net, l)) {
-      fill_unit_masks(net, seed, MaskPurpose::Train, gateRow, 1, l, gates_.data(), threads);
+      Result r = fill_unit_masks(net, seed, MaskPurpose::Train, gateRow, 1, l, gates_.data(), threads);
+      if (!r.ok()) return r;
       for (int64_t j = 0; j < n; ++j) if (gates_[j]) kept.push_back(j);
     } else {
       for (int64_t j = 0; j < n; ++j) kept.push_back(j);
     }
     for (size_t i = 0; i < kept.size(); ++i) slot_[l][kept[i]] = static_cast<int64_t>(i);
   }
+  return Result::success();
 }
 
 void SharedGatesStep::gather_weights(const Network& net, int threads) {
@@ -78,40 +79,33 @@ void SharedGatesStep::gather_weights(const Network& net, int threads) {
 }
 
 void SharedGatesStep::scatter_gradients(const Network& net, float* grad, bool overwrite, int threads) const {
+  const CompactGradient g = compact(net);
   for (size_t e = 0; e < net.edges().size(); ++e) {
     const Network::Edge& ed = net.edges()[e];
     const int64_t nh = net.units(ed.h), nl = net.units(ed.l);
     const int64_t kl = static_cast<int64_t>(kept_[ed.l].size());
-    const std::vector<int64_t>& rowSlot = slot_[ed.h];
-    const std::vector<int64_t>& colSlot = slot_[ed.l];
     const std::vector<int64_t>& colsKept = kept_[ed.l];
-    const float* dWc = dW_[e].data();
     float* dW = grad + ed.offset;
     parallel_rows(net.pool(), threads, nh, nl, [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; ++o) {
-        float* dst = dW + o * nl;
-        const int64_t i = rowSlot[o];
-        if (i < 0) {  // a dropped unit: no gradient reaches its weights
-          if (overwrite) std::memset(dst, 0, sizeof(float) * nl);
+        if (overwrite) {
+          expand_weight_row(net, g, static_cast<int>(e), o, dW + o * nl);
           continue;
         }
-        const float* src = dWc + i * kl;
-        if (overwrite) {
-          for (int64_t j = 0; j < nl; ++j) dst[j] = colSlot[j] < 0 ? 0.0f : src[colSlot[j]];
-        } else {
-          for (int64_t j = 0; j < kl; ++j) dst[colsKept[j]] += src[j];
-        }
+        const int64_t i = slot_[ed.h][o];
+        if (i < 0) continue;  // a dropped unit: nothing to add
+        const float* src = dW_[e].data() + i * kl;
+        for (int64_t j = 0; j < kl; ++j) dW[o * nl + colsKept[j]] += src[j];
       }
     });
   }
   for (int h = 1; h <= L_; ++h) {
     float* db = grad + net.bias_offset(h);
-    const int64_t nh = net.units(h);
-    for (int64_t o = 0; o < nh; ++o) {
-      const int64_t i = slot_[h][o];
-      const float v = i < 0 ? 0.0f : db_[h][i];
-      db[o] = overwrite ? v : db[o] + v;
+    if (overwrite) {
+      expand_biases(net, g, h, db);
+      continue;
     }
+    for (size_t i = 0; i < kept_[h].size(); ++i) db[kept_[h][i]] += db_[h][i];
   }
 }
 
@@ -131,7 +125,8 @@ Result SharedGatesStep::run(const Network& net, const float* input, int64_t rows
                             int threads) {
   const int L = L_;
   ThreadPool* pool = net.pool();
-  draw(net, seed, gateRow, threads);
+  Result drawn = draw(net, seed, gateRow, threads);
+  if (!drawn.ok()) return drawn;
   gather_weights(net, threads);
 
   // The kept inputs, side by side.

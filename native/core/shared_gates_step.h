@@ -35,7 +35,7 @@ class SharedGatesStep {
   CompactGradient compact(const Network& net) const;
 
  private:
-  void draw(const Network& net, uint64_t seed, uint64_t gateRow, int threads);
+  Result draw(const Network& net, uint64_t seed, uint64_t gateRow, int threads);
   void gather_weights(const Network& net, int threads);
   void scatter_gradients(const Network& net, float* grad, bool overwrite, int threads) const;
 

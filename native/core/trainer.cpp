@@ -200,12 +200,9 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
       const uint64_t firstRow = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(data.count);
       const float scale = 1.0f / static_cast<float>(n);
       LossSums bs;
+      // A batch inside one group of shared gates leaves its gradient compact for the update.
       const bool oneGroup = shared && pos / o.maskGroup == (pos + n - 1) / o.maskGroup;
-      if (oneGroup) {  // the whole batch shares its gates: the update reads the compact gradient
-        r = shared->run(net, ws.input.data(), n, t, o.loss, scale, o.seed,
-                        firstRow + static_cast<uint64_t>(pos / o.maskGroup * o.maskGroup), nullptr, true, &bs, o.threads);
-        if (!r.ok()) return r;
-      } else if (shared) {
+      if (shared) {
         // One pass per group of examples sharing gates; a group cut by the batch's ends is cut there.
         for (int64_t i = 0; i < n;) {
           const int64_t group = (pos + i) / o.maskGroup;
@@ -214,7 +211,8 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
           if (t.labels) ti.labels = t.labels + i;
           else ti.values = t.values + i * outputs;
           r = shared->run(net, ws.input.data() + i * ni, end - i, ti, o.loss, scale, o.seed,
-                          firstRow + static_cast<uint64_t>(group * o.maskGroup), grad.data(), i == 0, &bs, o.threads);
+                          firstRow + static_cast<uint64_t>(group * o.maskGroup), oneGroup ? nullptr : grad.data(), i == 0,
+                          &bs, o.threads);
           if (!r.ok()) return r;
           i = end;
         }

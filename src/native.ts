@@ -159,6 +159,7 @@ export interface RawEnsembleMoments {
 }
 export interface RawEnsembleSampleOptions {
   samples?: number; seed: number; batch?: number; returnMasks?: boolean;
+  first?: number;                   // index of the first subnetwork drawn (default 0)
   masks?: Uint8Array[];             // replay: shapes as RawEnsembleMoments.masks; samples = their rows
 }
 /** train() option `probes` (native/addon/probe_hooks.h): records at the start, every `every` updates, at the end. */

@@ -22,23 +22,26 @@ function specifiers(file: string): string[] {
   return found;
 }
 
+/** The application's own dependencies, all optional: the report's figures and the job queue. */
+const APP_OPTIONAL = ['vega', 'vega-lite', 'bullmq', 'ioredis'];
+
 describe('the application apart from the library', () => {
   it('app/ imports the library only by its package name', () => {
     const bad: string[] = [];
     for (const file of sources(join(ROOT, 'app'))) {
       for (const s of specifiers(file)) {
         const inside = s.startsWith('.') && !relative(join(ROOT, 'app'), join(file, '..', s)).startsWith('..');
-        if (!(inside || s.startsWith('node:') || s === 'dropout-ensemble' || s === 'vega' || s === 'vega-lite')) bad.push(`${relative(ROOT, file)}: ${s}`);
+        if (!(inside || s.startsWith('node:') || s === 'dropout-ensemble' || APP_OPTIONAL.includes(s))) bad.push(`${relative(ROOT, file)}: ${s}`);
       }
     }
     expect(bad).toEqual([]);
   });
 
-  it('src/ imports neither the application nor vega', () => {
+  it('src/ imports neither the application nor its dependencies', () => {
     const bad: string[] = [];
     for (const file of sources(join(ROOT, 'src'))) {
       for (const s of specifiers(file)) {
-        if (/^vega(-lite)?(\/|$)/.test(s) || (s.startsWith('.') && relative(join(ROOT, 'src'), join(file, '..', s)).startsWith('..'))) bad.push(`${relative(ROOT, file)}: ${s}`);
+        if (APP_OPTIONAL.some((d) => s === d || s.startsWith(`${d}/`)) || (s.startsWith('.') && relative(join(ROOT, 'src'), join(file, '..', s)).startsWith('..'))) bad.push(`${relative(ROOT, file)}: ${s}`);
       }
     }
     expect(bad).toEqual([]);
@@ -47,13 +50,13 @@ describe('the application apart from the library', () => {
   it('the checks above see the imports they are about', () => {
     expect(specifiers(join(ROOT, 'app', 'cli', 'train.ts'))).toContain('dropout-ensemble');
     expect(specifiers(join(ROOT, 'app', 'report', 'vega.ts'))).toEqual(expect.arrayContaining(['vega', 'vega-lite']));
+    expect(specifiers(join(ROOT, 'app', 'queue', 'redis.ts'))).toEqual(expect.arrayContaining(['bullmq', 'ioredis']));
   });
 
-  it('the library lists no application dependency; vega is optional', () => {
+  it('the library lists no application dependency; those of the application are optional', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.dependencies)).not.toEqual(expect.arrayContaining(['vega']));
-    expect(Object.keys(pkg.dependencies)).not.toContain('vega-lite');
-    expect(Object.keys(pkg.optionalDependencies)).toEqual(expect.arrayContaining(['vega', 'vega-lite']));
+    for (const d of APP_OPTIONAL) expect(Object.keys(pkg.dependencies)).not.toContain(d);
+    expect(Object.keys(pkg.optionalDependencies)).toEqual(expect.arrayContaining(APP_OPTIONAL));
   });
 
   it('without vega installed, the library imports and computes, and the report says what to install', async () => {

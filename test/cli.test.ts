@@ -1,8 +1,8 @@
 // The command line, run as users run it: `node dist/app/cli/main.js` (built by `npm run prepare`;
-// rebuilt here when a source file of the library or the application is newer). Every failure must be one line on stderr, a non-zero exit
+// rebuilt first when a source file of the library or the application is newer). Every failure must be one line on stderr, a non-zero exit
 // code, and never a stack trace.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -10,18 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/mnist.js';
 import { Network } from '../src/network/network.js';
 import { idxFile } from './helpers/idx-file.js';
+import { ensureBuiltCli, MAIN, ROOT } from './helpers/built-cli.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const MAIN = join(ROOT, 'dist', 'app', 'cli', 'main.js');
-
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DE_DEBUG: '' }, timeout: 120_000 });
@@ -43,9 +33,7 @@ const images = join(dir, 'images.idx.gz');
 const labels = join(dir, 'labels.idx');
 
 beforeAll(async () => {
-  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'app')))) {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-ts.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  }
+  await ensureBuiltCli();
   // 300 MNIST digits as a gzipped images file and a plain labels file.
   const m = await loadMnist();
   const n = 300;

@@ -11,13 +11,18 @@ import { UsageError, didYouMean } from './args.js';
 import { REPRODUCE_USAGE, reproduceCommand } from './reproduce.js';
 import { STATS_USAGE, statsCommand } from './stats.js';
 import { TRAIN_USAGE, trainCommand } from './train.js';
+import { SWEEP_USAGE, sweepCommand } from './sweep.js';
+import { WORKER_USAGE, workerCommand } from './worker.js';
+import { queueLibraryLoaded } from '../queue/redis.js';
 
 const USAGE = `usage: dropout-ensemble <command> [options]
 
 commands:
   reproduce   reproduce Section 6 of Baldi & Sadowski on MNIST and write a report (default --quick)
   train       train a network with dropout on IDX files and save it
-  stats       per-neuron ensemble statistics of a saved model at chosen inputs
+  stats       per-neuron ensemble statistics of a saved model at chosen inputs (here or on a job queue)
+  worker      serve a job queue (BullMQ on Redis): statistics shards and training runs
+  sweep       train the runs of a sweep file and report test-error curves (here or on a job queue)
 
 Run \`dropout-ensemble <command> --help\` for its options; \`dropout-ensemble --version\` prints the version.`;
 
@@ -25,6 +30,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   reproduce: reproduceCommand,
   train: trainCommand,
   stats: statsCommand,
+  worker: workerCommand,
+  sweep: sweepCommand,
 };
 
 /** Runs the command line `argv` (without node and the script) and returns the exit code. */
@@ -79,14 +86,18 @@ if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // Redis's reply parser keeps a timer for a second or two after a large reply, which would hold
+      // the process open with nothing left to do: a command that used the queue exits when done.
+      if (queueLibraryLoaded()) process.stdout.write('', () => process.exit(code));
     },
     (e: unknown) => {
       const { line, code } = describeError(e);
       process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}dropout-ensemble: ${line}\n`);
       if (process.env.DE_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
       process.exitCode = code;
+      if (queueLibraryLoaded()) process.stderr.write('', () => process.exit(code));
     },
   );
 }
 
-export { REPRODUCE_USAGE, STATS_USAGE, TRAIN_USAGE };
+export { REPRODUCE_USAGE, STATS_USAGE, SWEEP_USAGE, TRAIN_USAGE, WORKER_USAGE };

@@ -92,6 +92,8 @@ class SampleWorker : public PromiseWorker {
     } else {
       opts_.samples = get_int(o, "samples", de::kDefaultSamples);
       if (opts_.samples < 1 || opts_.samples > (int64_t(1) << 40)) throw_invalid(env, "samples must be in [1, 2^40]");
+      opts_.first = get_int(o, "first", 0);
+      if (opts_.first < 0 || opts_.first > (int64_t(1) << 40)) throw_invalid(env, "first must be in [0, 2^40]");
     }
     Napi::Value rm = o.Get("returnMasks");
     if (rm.IsBoolean() && rm.As<Napi::Boolean>().Value() && !opts_.given) {
@@ -155,7 +157,7 @@ class ExactWorker : public PromiseWorker {
 };
 
 
-// ensembleSample(network, input, { samples, seed, batch, returnMasks, masks }) → Promise<RawEnsembleMoments>
+// ensembleSample(network, input, { samples, first, seed, batch, returnMasks, masks }) → Promise<RawEnsembleMoments>
 Napi::Value EnsembleSample(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return start(env, [&]() -> PromiseWorker* {

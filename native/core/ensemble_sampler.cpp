@@ -63,6 +63,7 @@ Result check_options(const Network& net, const EnsembleSamplerOptions& o) {
   const int L = net.top();
   const size_t edges = net.edges().size();
   if (o.samples < 1) return Result::error(Status::InvalidArgument, "ensemble: samples must be >= 1");
+  if (o.first < 0 || o.first > (int64_t(1) << 52) - o.samples) return Result::error(Status::InvalidArgument, "ensemble: first must be in [0, 2^52 − samples]");
   if (o.batch < 1) return Result::error(Status::InvalidArgument, "ensemble: batch must be >= 1");
   if (o.returnUnitMasks.size() > static_cast<size_t>(L) || o.givenUnitMasks.size() > static_cast<size_t>(L) ||
       o.returnConnectionMasks.size() > edges || o.givenConnectionMasks.size() > edges) {
@@ -119,7 +120,7 @@ Result sample_ensemble(const Network& net, const float* input, const EnsembleSam
   for (int64_t s0 = 0; s0 < o.samples; s0 += batch) {
     if (o.abort && o.abort->load(std::memory_order_relaxed)) return Result::error(Status::Cancelled, "ensembleStats was aborted");
     const int64_t rows = o.samples - s0 < batch ? o.samples - s0 : batch;
-    masks.row0 = static_cast<uint64_t>(s0);
+    masks.row0 = static_cast<uint64_t>(o.first + s0);
     if (o.given) {
       masks.units.assign(o.givenUnitMasks.size(), nullptr);
       for (size_t l = 0; l < o.givenUnitMasks.size(); ++l)
@@ -136,7 +137,7 @@ Result sample_ensemble(const Network& net, const float* input, const EnsembleSam
       for (size_t e = 0; e < o.returnConnectionMasks.size(); ++e) {
         if (!o.returnConnectionMasks[e]) continue;
         const Network::Edge& ed = net.edges()[e];
-        r = fill_connection_masks(net, o.seed, MaskPurpose::Ensemble, static_cast<uint64_t>(s0), rows, static_cast<int>(e),
+        r = fill_connection_masks(net, o.seed, MaskPurpose::Ensemble, static_cast<uint64_t>(o.first + s0), rows, static_cast<int>(e),
                                   o.returnConnectionMasks[e] + s0 * net.units(ed.h) * net.units(ed.l), o.threads);
         if (!r.ok()) return r;
       }

@@ -18,6 +18,10 @@ class Network;
 
 struct EnsembleSamplerOptions {
   int64_t samples = 10000;
+  // Index of the first subnetwork drawn: the run draws subnetworks first .. first + samples − 1 of
+  // the Philox stream, so disjoint ranges of one seed are shards of one larger run. Row r of
+  // returned masks is subnetwork first + r; given masks ignore it.
+  int64_t first = 0;
   uint64_t seed = 0;
   int64_t batch = 512;                       // rows per forward pass
   const std::atomic<bool>* abort = nullptr;  // polled between batches

@@ -1,6 +1,7 @@
 // The Monte Carlo sampler (ensemble_sampler.h) against the exact enumeration: within 4 standard
 // errors for E, Var, G, G′ and NWGM on deep networks with skip connections, both dropout modes;
-// the same numbers for any batch size; returned masks replay the same subnetworks; abort.
+// the same numbers for any batch size; returned masks replay the same subnetworks; a range of
+// sample indices draws the whole run's subnetworks at those indices; abort.
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -170,6 +171,52 @@ TEST(ensemble_sampler_returned_masks_replay_the_same_subnetworks) {
         CHECK(a.layers[h].variance[i] == b.layers[h].variance[i]);
       }
   }
+}
+
+TEST(ensemble_sampler_range_draws_the_same_subnetworks_as_the_whole_run) {
+  // Subnetworks first .. first + samples − 1 of a seed are rows first.. of the whole run's masks,
+  // whatever the batch: a shard of a run is the run's own subnetworks, not new ones.
+  for (auto mode : {de::DropoutMode::Units, de::DropoutMode::Connections}) {
+    auto net = deep_net(mode);
+    const bool units = mode == de::DropoutMode::Units;
+    std::vector<int64_t> widths;
+    if (units) {
+      for (int l = 0; l < net->top(); ++l) widths.push_back(net->units(l));
+    } else {
+      for (const auto& e : net->edges()) widths.push_back(net->units(e.h) * net->units(e.l));
+    }
+    const auto run = [&](int64_t first, int64_t n, int64_t batch, std::vector<std::vector<uint8_t>>* store, de::EnsembleMoments* m) {
+      de::EnsembleSamplerOptions o;
+      o.samples = n;
+      o.first = first;
+      o.seed = 31;
+      o.batch = batch;
+      store->clear();
+      for (int64_t w : widths) store->emplace_back(static_cast<size_t>(n * w), 9);
+      for (auto& s : *store) (units ? o.returnUnitMasks : o.returnConnectionMasks).push_back(s.data());
+      CHECK(de::sample_ensemble(*net, kInput, o, m).ok());
+    };
+    std::vector<std::vector<uint8_t>> whole, part;
+    de::EnsembleMoments a, b, c;
+    run(0, 400, 128, &whole, &a);
+    run(137, 200, 45, &part, &b);
+    for (size_t k = 0; k < widths.size(); ++k)
+      for (int64_t i = 0; i < 200 * widths[k]; ++i) CHECK(part[k][i] == whole[k][137 * widths[k] + i]);
+    // Those rows replayed as given masks give the same moments, bit for bit, with the same batches.
+    de::EnsembleSamplerOptions g;
+    g.samples = 200;
+    g.batch = 45;
+    g.given = true;
+    for (auto& s : part) (units ? g.givenUnitMasks : g.givenConnectionMasks).push_back(s.data());
+    CHECK(de::sample_ensemble(*net, kInput, g, &c).ok());
+    for (size_t h = 0; h < b.layers.size(); ++h)
+      for (size_t i = 0; i < b.layers[h].mean.size(); ++i) CHECK(b.layers[h].variance[i] == c.layers[h].variance[i]);
+  }
+  auto net = deep_net(de::DropoutMode::Units);
+  de::EnsembleMoments m;
+  de::EnsembleSamplerOptions bad;
+  bad.first = -1;
+  CHECK(de::sample_ensemble(*net, kInput, bad, &m).status == de::Status::InvalidArgument);
 }
 
 TEST(ensemble_sampler_abort_and_bad_options) {

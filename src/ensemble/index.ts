@@ -13,3 +13,7 @@ export type { BoundViolations, ErrorSummary, LayerEstimatorErrors } from './chec
 export { COLUMNS, ACTIVE_THRESHOLD, deriveStats } from './stats.js';
 export type { ColumnName, EnsembleLayerStats, EnsembleStats, LayerSummary } from './stats.js';
 export type { ColumnSummary } from './summary.js';
+export { ensembleStateInfo, mergeEnsembleStates, MAX_MERGED_STATES } from './merge.js';
+export type { EnsembleStateInfo } from './merge.js';
+export { encodeState, hashFloats, inputFingerprint } from './state.js';
+export type { StateHeader } from './state.js';

@@ -38,8 +38,8 @@ export function checkManyArguments(where: string, spec: ResolvedSpec, inputs: un
   const n = checkInteger(where, 'count', count, 1);
   checkElementCount(where, 'inputs', n, spec.inputs);
   const x = ownedFloat32(where, 'inputs', inputs, n * spec.inputs);
-  if (options && (options.masks !== undefined || options.returnMasks !== undefined)) {
-    throw new InvalidArgumentError(`${where}: options.masks and options.returnMasks apply to one input; use ensembleStats`);
+  if (options && (options.masks !== undefined || options.returnMasks !== undefined || options.returnState !== undefined)) {
+    throw new InvalidArgumentError(`${where}: options.masks, options.returnMasks and options.returnState apply to one input; use ensembleStats`);
   }
   return { inputs: x, count: n };
 }

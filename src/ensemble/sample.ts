@@ -22,9 +22,17 @@ export interface EnsembleOptions {
   masks?: Uint8Array[];
   /** Rows per forward pass (default `limits.defaultEnsembleBatch`, 512); does not change which subnetworks are drawn. */
   batchSize?: number;
+  /**
+   * Draw only subnetworks start .. end − 1 of the run of `samples` subnetworks with this seed (0 <=
+   * start < end <= samples): a shard of that run, to be merged with the others by
+   * `mergeEnsembleStates`. The statistics are those of the range (`samples` in the result is end − start).
+   */
+  sampleRange?: [number, number];
+  /** Also return `state`: the run's mergeable moments as bytes (see `mergeEnsembleStates`). */
+  returnState?: boolean;
 }
 
-const OPTION_KEYS = ['samples', 'seed', 'signal', 'returnMasks', 'masks', 'batchSize'] as const;
+const OPTION_KEYS = ['samples', 'seed', 'signal', 'returnMasks', 'masks', 'batchSize', 'sampleRange', 'returnState'] as const;
 /** Largest total mask size returnMasks may allocate (bytes). */
 export const MAX_RETURNED_MASK_BYTES = 2 ** 28;
 
@@ -44,9 +52,26 @@ function checkInput(where: string, spec: ResolvedSpec, input: unknown): Float32A
   return ownedFloat32(where, 'input', input, spec.inputs);
 }
 
+/** Where a run with returnState sits in the run it is a shard of. */
+export interface StateRequest {
+  seed: number;
+  samples: number;
+  range: [number, number];
+}
+
 interface Resolved {
   raw: RawEnsembleSampleOptions;
   signal?: AbortSignal;
+  state?: StateRequest;
+}
+
+/** options.sampleRange, each element read once: [start, end) inside the run of `samples`. */
+function checkRange(where: string, range: unknown, samples: number): [number, number] {
+  if (!Array.isArray(range) || range.length !== 2) throw invalid(where, 'options.sampleRange', '[start, end]', range);
+  const start = checkInteger(where, 'options.sampleRange[0]', range[0], 0, samples - 1);
+  const end = checkInteger(where, 'options.sampleRange[1]', range[1], 1, samples);
+  if (end <= start) throw new OutOfRangeError(`${where}: options.sampleRange [${start}, ${end}] is empty; give start < end`);
+  return [start, end];
 }
 
 function resolveOptions(where: string, spec: ResolvedSpec, options: unknown): Resolved {
@@ -55,9 +80,13 @@ function resolveOptions(where: string, spec: ResolvedSpec, options: unknown): Re
   if (o.batchSize !== undefined) raw.batch = checkInteger(where, 'options.batchSize', o.batchSize, 1, 2 ** 20);
   const widths = maskWidths(spec);
   const perSample = widths.reduce((a, b) => a + b, 0);
+  let state: StateRequest | undefined;
   if (o.masks !== undefined) {
     if (o.samples !== undefined) throw new InvalidArgumentError(`${where}: give options.samples or options.masks, not both`);
     if (o.returnMasks) throw new InvalidArgumentError(`${where}: options.returnMasks cannot be combined with options.masks`);
+    if (o.sampleRange !== undefined || o.returnState !== undefined) {
+      throw new InvalidArgumentError(`${where}: options.sampleRange and options.returnState draw from the seed's subnetworks; they cannot be combined with options.masks`);
+    }
     if (!Array.isArray(o.masks) || o.masks.length !== widths.length) {
       throw invalid(where, 'options.masks', `an array of ${widths.length} Uint8Arrays (one per ${spec.dropout === 'units' ? 'layer 0..L−1' : 'weight matrix'})`, o.masks);
     }
@@ -73,7 +102,15 @@ function resolveOptions(where: string, spec: ResolvedSpec, options: unknown): Re
     const samples = firstLength / widths[0]!;
     raw.masks = given.map((m, k) => ownedByCall(checkMask(where, `options.masks[${k}]`, m, samples * widths[k]!)));
   } else {
-    raw.samples = o.samples === undefined ? limits.defaultSamples : checkInteger(where, 'options.samples', o.samples, 1, 2 ** 40);
+    const total = o.samples === undefined ? limits.defaultSamples : checkInteger(where, 'options.samples', o.samples, 1, 2 ** 40);
+    const sampleRange = o.sampleRange;
+    const returnState = o.returnState;
+    const range: [number, number] = sampleRange === undefined ? [0, total] : checkRange(where, sampleRange, total);
+    raw.samples = range[1] - range[0];
+    if (range[0] > 0) raw.first = range[0];
+    if (returnState !== undefined && checkBoolean(where, 'options.returnState', returnState)) {
+      state = { seed: raw.seed, samples: total, range };
+    }
     if (o.returnMasks !== undefined && checkBoolean(where, 'options.returnMasks', o.returnMasks)) {
       if (raw.samples * perSample > MAX_RETURNED_MASK_BYTES) {
         throw new OutOfRangeError(`${where}: returnMasks would return ${raw.samples} × ${perSample} = ${raw.samples * perSample} gate bytes, more than the limit of ${MAX_RETURNED_MASK_BYTES}; use fewer samples`);
@@ -82,6 +119,7 @@ function resolveOptions(where: string, spec: ResolvedSpec, options: unknown): Re
     }
   }
   const out: Resolved = { raw };
+  if (state) out.state = state;
   if (o.signal !== undefined) out.signal = checkAbortSignal(where, 'options.signal', o.signal);
   return out;
 }

@@ -5,7 +5,7 @@ import { bound, deltaMethodGap, secondOrderGap, tightBound } from '../theory/gap
 import { nwgmFromLogs, softmax } from '../theory/means.js';
 import type { ColumnSummary } from './summary.js';
 import { summarize } from './summary.js';
-import type { Activation, ResolvedSpec } from '../network/spec.js';
+import type { Activation } from '../network/spec.js';
 import { softmaxMoments, unitMoments } from './gaussian-units.js';
 import { activationName } from '../network/description.js';
 
@@ -57,11 +57,23 @@ export interface EnsembleStats {
   /** Gates enumerated (exact) or 0. */
   gates: number;
   layers: EnsembleLayerStats[];
+  /**
+   * Monte Carlo with returnState, and mergeEnsembleStates: the mergeable moments of the run as bytes
+   * (versioned and checksummed; see src/ensemble/state.ts), for mergeEnsembleStates.
+   */
+  state?: Buffer;
+  /** With `state`: the subnetworks [start, end) of the seed's run these statistics cover. */
+  sampleRange?: [number, number];
   /** Monte Carlo with returnMasks: the masks (unit mode: one [samples × units_l] per l = 0..L−1; connection mode: one [samples × units_h·units_l] per weight matrix, in spec order). */
   masks?: Uint8Array[];
 }
 
-export function deriveStats(spec: ResolvedSpec, raw: RawEnsembleMoments, exact: boolean): EnsembleStats {
+/** The layers' shapes deriveStats needs: a ResolvedSpec, or the header of an ensemble state. */
+export interface LayerShapes {
+  layers: ReadonlyArray<{ units: number; activation: Activation }>;
+}
+
+export function deriveStats(spec: LayerShapes, raw: RawEnsembleMoments, exact: boolean): EnsembleStats {
   const layers = raw.layers.map((m, k): EnsembleLayerStats => {
     const layer = spec.layers[k]!;
     const units = layer.units;

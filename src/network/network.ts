@@ -3,6 +3,7 @@
 // asynchronous call holds it. Every argument is validated (src/validate.ts and the option modules
 // beside this file) before any native call, so a failed call leaves the network exactly as it was;
 // the arithmetic runs in the addon on native threads.
+import { createHash } from 'node:crypto';
 import { AbortError, BusyError, awaitNative, callNative, fromNative } from '../errors.js';
 import { FINITE_SLICE, checkBoolean, checkFinite, checkPath, checkElementCount, checkEnum, checkFiniteYielding, checkFloat32, checkInteger, checkOptions, invalid, checkTypedArray, typedArrayKind } from '../validate.js';
 import type { RawEnsembleSampleOptions, RawNetwork, RawNetworkSpec, RawTrainingState } from '../native.js';
@@ -17,12 +18,13 @@ import { decodeModel, encodeModel, readModelFile } from './model-file.js';
 import type { PredictOptions } from './predict.js';
 import { labelsOf, resolvePredictOptions } from './predict.js';
 import type { NetworkSpec, ResolvedSpec } from './spec.js';
-import { copySpec, outputsOf, resolveSpec, unitsOf, weightPairs } from './spec.js';
+import { copySpec, outputsOf, resolveSpec, specToJSON, unitsOf, weightPairs } from './spec.js';
 import { activationName } from './description.js';
 import type { ProbeRecord, TrainHistory, TrainOptions } from './train-options.js';
 import { rawData, rawTrainOptions, resolveTrainOptions } from './train-options.js';
 import type { EnsembleOptions, EnsembleStats, EnsembleStatsMany, PropagateMethod, PropagateResult } from '../ensemble/index.js';
-import { averageStats, checkManyArguments, deriveStats, exactGateCount, exactRequest, propagate, propagateRequest, sampleRequest } from '../ensemble/index.js';
+import { averageStats, checkManyArguments, deriveStats, encodeState, exactGateCount, exactRequest, hashFloats, inputFingerprint, propagate, propagateRequest, sampleRequest } from '../ensemble/index.js';
+import type { StateHeader } from '../ensemble/index.js';
 
 /** Options of `save()` / `toBuffer()`. */
 export interface SaveOptions {
@@ -72,6 +74,8 @@ export class Network {
    * for the time its threads run; `busy` is true when either is set.
    */
   #holder: string | null = null;
+  /** The weights' fingerprint for ensemble states, kept until setWeights, setBias or train() changes them. */
+  #modelHash: string | undefined;
 
   /**
    * Builds a network from its description (see NetworkSpec) with weights initialised from
@@ -179,6 +183,7 @@ export class Network {
     const [hh, ll] = this.#checkEdge(where, h, l);
     const w = checkFloat32(where, 'weights', weights, unitsOf(this.#spec, hh) * unitsOf(this.#spec, ll));
     this.#checkIdle(where);
+    this.#modelHash = undefined;
     callNative(() => this.#raw.setWeights(hh, ll, w));
   }
 
@@ -195,6 +200,7 @@ export class Network {
     const hh = this.#checkLayer(where, 'h', h);
     const b = checkFloat32(where, 'bias', bias, unitsOf(this.#spec, hh));
     this.#checkIdle(where);
+    this.#modelHash = undefined;
     callNative(() => this.#raw.setBias(hh, b));
   }
 
@@ -298,6 +304,7 @@ export class Network {
       for (const d of deferred) await checkFiniteYielding(where, d.name, d.array);
       if (isAborted(o.signal)) throw new AbortError(`${where}: the signal was aborted before training started`);
       let failure: { error: unknown } | undefined;
+      this.#modelHash = undefined;
       try {
         await awaitNative(this.#raw.train(rawData(o.data), rawOptions));
       } catch (e) {
@@ -416,7 +423,13 @@ export class Network {
   async ensembleStats(input: Float32Array, options?: EnsembleOptions): Promise<EnsembleStats> {
     const where = 'Network.ensembleStats';
     const r = sampleRequest(where, this.#spec, input, options);
-    return this.#hold(where, 'sampling', r.signal, () => this.#sample(r.input, r.raw));
+    return this.#hold(where, 'sampling', r.signal, async () => {
+      if (!r.state) return this.#sample(r.input, r.raw);
+      // Fingerprinted while held, before the engine starts: no call can change the weights until it settles.
+      const header: StateHeader = { model: this.#fingerprint(), input: inputFingerprint(r.input), ...r.state, layers: this.#spec.layers.map((l) => ({ units: l.units, activation: l.activation })) };
+      const moments = await awaitNative(native().ensembleSample(this.#raw, r.input, r.raw));
+      return { ...deriveStats(this.#spec, moments, false), state: encodeState(header, moments), sampleRange: [...r.state.range] };
+    });
   }
 
   /** The same statistics computed exactly by enumerating every subnetwork (at most `limits.maxExactGates` gates). */
@@ -446,6 +459,19 @@ export class Network {
         return this.#sample(x, first.raw);
       }),
     );
+  }
+
+  /** SHA-256 hex of what the statistics depend on: the description without seed, threads and backend, then every weight and bias. */
+  #fingerprint(): string {
+    if (this.#modelHash !== undefined) return this.#modelHash;
+    const { seed: _seed, ...described } = specToJSON(this.#spec);
+    const hash = createHash('sha256').update(JSON.stringify(described));
+    callNative(() => {
+      for (const [h, l] of weightPairs(this.#spec)) hashFloats(hash, this.#raw.getWeights(h, l));
+      this.#spec.layers.forEach((_, i) => hashFloats(hash, this.#raw.getBias(i + 1)));
+    });
+    this.#modelHash = hash.digest('hex');
+    return this.#modelHash;
   }
 
   async #sample(input: Float32Array, raw: RawEnsembleSampleOptions): Promise<EnsembleStats> {

@@ -230,7 +230,7 @@ Result CudaNetwork::sample(const Network& net, const float* input, const Ensembl
     if (o.abort && o.abort->load(std::memory_order_relaxed)) return Result::error(Status::Cancelled, "ensembleStats was aborted");
     const int64_t n = std::min(perCall, o.samples - done);
     r = session_->check(api.net_mc_stats_s(dnet_, input, n, o.seed, static_cast<uint32_t>(MaskPurpose::Ensemble),
-                                           static_cast<uint64_t>(done), rows, accO.m, accS.m),
+                                           static_cast<uint64_t>(o.first + done), rows, accO.m, accS.m),
                         "net_mc_stats");
     if (!r.ok()) return r;
   }

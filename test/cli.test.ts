@@ -117,6 +117,14 @@ describe('dropout-ensemble: train and stats on IDX files', () => {
     // The Eq. 22 bound is for logistic units: the softmax layer's column says n/a, not 0.0%.
     const top = printed.stdout.trim().split('\n').at(-1)!;
     expect(top.trim().split(/\s+/).at(-2)).toBe('n/a');
+    // Every input: the summary is the mean over them; the JSON holds each, in order.
+    const all = cli('stats', model, '--input', images, '--all', '--samples', '20', '--json', join(dir, 'all.json'));
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/mean over 300 inputs \(20 subnetworks each\)/);
+    const every = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8'));
+    expect(every.inputs.map((i: { index: number }) => i.index)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(every.inputs[299].stats.samples).toBe(20);
+    expect(cli('stats', model, '--input', images, '--all', '--index', '3').stderr).toMatch(/--index or --all, not both/);
   });
 });
 

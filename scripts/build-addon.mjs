@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Builds the native addon with no download: cmake-js from CMakeLists.txt when cmake is on PATH
+// The package's install step: uses the prebuilt binary shipped in prebuilds/ when it loads here,
+// else builds the native addon with no download: cmake-js from CMakeLists.txt when cmake is on PATH
 // (the build that also carries the CUDA backend and the C++ tests), else node-gyp from binding.gyp.
-// Usage: node scripts/build-addon.mjs [--cmake | --gyp] [--debug]
+// Usage: node scripts/build-addon.mjs [--cmake | --gyp] [--debug]; --cmake, --gyp, DE_BUILD or
+// npm's --build-from-source always compile.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { usablePrebuild } from './prebuilds.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -44,6 +47,24 @@ function buildGyp() {
   const dir = nodeDir();
   return run(process.execPath, [cli, 'rebuild', '--jobs', jobs, ...(dir ? [`--nodedir=${dir}`] : []),
     ...(args.has('--debug') ? ['--debug'] : [])]);
+}
+
+function haveCompiler() {
+  return ['c++', 'g++', 'clang++'].some((cxx) => spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status === 0);
+}
+
+const fromSource = args.has('--gyp') || args.has('--cmake') || process.env.DE_BUILD || process.env.npm_config_build_from_source === 'true';
+if (!fromSource) {
+  const prebuilt = usablePrebuild(root);
+  if (prebuilt.ok) {
+    console.log(`dropout-ensemble: using the prebuilt binary ${prebuilt.path}`);
+    process.exit(0);
+  }
+  if (existsSync(join(root, 'prebuilds'))) console.log(`dropout-ensemble: ${prebuilt.why}; compiling from source`);
+  if (!haveCompiler()) {
+    console.error(`dropout-ensemble: ${prebuilt.why}, and no C++ compiler is on the PATH to build it from source. Install a C++17 compiler (g++ or clang++) and cmake (or python3 and make for node-gyp), then run \`npm rebuild dropout-ensemble\`.`);
+    process.exit(1);
+  }
 }
 
 let ok;

@@ -200,7 +200,10 @@ export interface RawAddon {
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-/** Where the addon may be: an explicit path, the cmake-js build, then the node-gyp build. */
+/**
+ * Where the addon may be: an explicit path, the cmake-js build, the node-gyp build (a build from
+ * source wins over the shipped binary), then the prebuilt binary for this platform.
+ */
 export function addonCandidates(): string[] {
   const list: string[] = [];
   if (process.env.DE_ADDON_PATH) list.push(process.env.DE_ADDON_PATH);
@@ -208,6 +211,7 @@ export function addonCandidates(): string[] {
   const gyp = join(root, 'build', 'Release', 'dropout_ensemble.node');
   if (process.env.DE_BUILD === 'gyp') list.push(gyp, cmake);
   else list.push(cmake, gyp);
+  list.push(join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'dropout_ensemble.node'));
   return list;
 }
 
@@ -225,7 +229,7 @@ function load(): { addon: RawAddon; path: string } {
       tried.push(`${p} (${(e as Error).message})`);
     }
   }
-  throw new NativeLoadError(`dropout-ensemble: the native addon could not be loaded; build it with \`npm run build\`. Tried: ${tried.join('; ')}`);
+  throw new NativeLoadError(`dropout-ensemble: the native addon could not be loaded (no prebuilt binary fits ${process.platform}-${process.arch} and none was built at install). Run \`npm rebuild dropout-ensemble\` with a C++17 compiler and cmake (or python3) on the PATH; with pnpm, allow its build first (\`pnpm approve-builds\`); in this repository, \`npm run build\`. Tried: ${tried.join('; ')}`);
 }
 
 let loaded: { addon: RawAddon; path: string } | undefined;

@@ -240,3 +240,30 @@ export function checkPath(where: string, name: string, v: unknown): string {
   if (v.includes('\0')) throw new InvalidArgumentError(`${where}: ${name} must not contain NUL bytes, got ${describe(v)}`);
   return v;
 }
+
+/** The deepest nesting a JSON description or header may have: the real ones are a handful deep. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `maxDepth`, found by one pass that skips
+ * strings (escapes included) and stops at the first level too deep. JSON.parse of a text nested
+ * millions deep blocks the event loop for seconds before it fails; this answers in microseconds.
+ */
+export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}

@@ -110,6 +110,11 @@ describe('dropout-ensemble: train and stats on IDX files', () => {
     for (const k of ['mean', 'variance', 'std', 'nwgm', 'deterministic', 'secondOrder', 'deltaMethod', 'bound']) {
       expect(layer1[k].every((x: number | null) => typeof x === 'number' && Number.isFinite(x)), k).toBe(true);
     }
+    // Training continues from the saved model: its epochs count on, its description is its own.
+    const more = cli('train', '--images', images, '--labels', labels, '--from', model, '--epochs', '1', '--batch-size', '50', '--threads', '1', '--out', join(dir, 'more.bin'));
+    expect(more.code, more.stderr).toBe(0);
+    expect(more.stderr).toMatch(/epoch 3: loss/);
+    expect(cli('train', '--images', images, '--labels', labels, '--from', model, '--hidden', '8', '--out', join(dir, 'x.bin')).stderr).toMatch(/--hidden cannot be combined with --from/);
     const printed = cli('stats', model, '--input', images, '--samples', '100');
     expect(printed.code).toBe(0);
     expect(printed.stdout).toMatch(/input 0 \(100 subnetworks\)/);

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CorruptFileError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/network/atomic-write.js';
 import type { ModelContents } from '../src/network/model-file.js';
@@ -93,6 +93,27 @@ describe('model file', () => {
     expect(corruptMessage(good.subarray(0, 10))).toBe('m.bin: not a dropout-ensemble model: 10 bytes, shorter than the 28-byte minimum');
     expect(corruptMessage(good.subarray(0, good.length - 8))).toMatch(/^m\.bin: truncated or corrupt: tensor \d+ declares \d+ floats, which would end at byte \d+, but the file holds \d+ bytes$/);
     expect(corruptMessage(Buffer.concat([good, Buffer.alloc(3)]))).toBe(`m.bin: has 3 unexpected bytes after the end of the model (${good.length} bytes)`);
+  });
+
+  it('refuses a description nested millions deep at once, without parsing it', () => {
+    // 4 M levels in an 8 MB header with no tensors: JSON.parse alone would block for seconds.
+    const depth = 4_000_000;
+    const json = Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const b = Buffer.alloc(HEADER_BYTES + json.length + 4);
+    good.copy(b, 0, 0, 16);
+    b.writeUInt32LE(json.length, 16);
+    b.writeUInt32LE(0, 20);
+    json.copy(b, HEADER_BYTES);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(corruptMessage(resealed(b))).toBe('m.bin: the description nests more than 64 levels deep; no network description does');
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    // A string full of brackets is not nesting.
+    const deepString = JSON.stringify({ spec: { note: '['.repeat(1000) } });
+    expect(corruptMessage(resealed(Buffer.concat([good.subarray(0, 16), Buffer.from(Uint32Array.of(deepString.length, 0).buffer), Buffer.from(deepString), Buffer.alloc(4)])))).not.toMatch(/levels deep/);
   });
 
   it('rejects every single-bit flip (a sample of positions across all sections)', () => {

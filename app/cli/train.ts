@@ -30,6 +30,8 @@ Trains a network with dropout on IDX files (gzipped or not) and saves it (with i
   --test-labels FILE
   --spec FILE          the network as JSON (the Network description: inputs, inputKeep, dropout,
                        layers, seed); or describe it with the flags below
+  --from MODEL         continue training a saved model (its description, weights and optimizer
+                       state: the epochs count on from where it stopped)
   --hidden A,B,...     hidden layer widths (default 800,800)
   --activation NAME    hidden activation: logistic, tanh, relu, linear (default logistic)
   --input-keep P       keep probability of the inputs (default 0.8)
@@ -83,7 +85,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const cmd = 'train';
   const { values } = parse(cmd, args, {
     images: { type: 'string' }, labels: { type: 'string' }, 'test-images': { type: 'string' }, 'test-labels': { type: 'string' },
-    spec: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' }, 'input-keep': { type: 'string' },
+    spec: { type: 'string' }, from: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' }, 'input-keep': { type: 'string' },
     keep: { type: 'string' }, dropout: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     optimizer: { type: 'string' }, 'learning-rate': { type: 'string' }, momentum: { type: 'string' }, 'max-norm': { type: 'string' },
     'mask-sharing': { type: 'string' },
@@ -98,9 +100,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   const out = resolve(requireFlag(cmd, 'out', values.out));
   await checkWritableDirectory(cmd, out);
   if ((values['test-images'] === undefined) !== (values['test-labels'] === undefined)) throw new UsageError(`${cmd}: --test-images and --test-labels go together`);
-  if (values.spec !== undefined) {
-    for (const f of ['hidden', 'activation', 'input-keep', 'keep', 'dropout'] as const) {
-      if (values[f] !== undefined) throw new UsageError(`${cmd}: --${f} cannot be combined with --spec (describe the network in one place)`);
+  const described = values.spec !== undefined ? 'spec' : values.from !== undefined ? 'from' : undefined;
+  if (values.spec !== undefined && values.from !== undefined) throw new UsageError(`${cmd}: give --spec or --from, not both`);
+  if (described) {
+    for (const f of ['hidden', 'activation', 'input-keep', 'keep', 'dropout', ...(described === 'from' ? (['seed'] as const) : [])] as const) {
+      if (values[f] !== undefined) throw new UsageError(`${cmd}: --${f} cannot be combined with --${described} (describe the network in one place)`);
     }
   }
   const epochs = intFlag(cmd, 'epochs', values.epochs, 1, 1_000_000) ?? 10;
@@ -125,12 +129,18 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (test && test.features !== train.features) throw new InvalidArgumentError(`${cmd}: test images have ${test.features} values per example, training images ${train.features}`);
   progress.log(`data: ${train.count} examples × ${train.features} features, ${train.classes} classes${test ? `; ${test.count} test examples` : ''}`);
 
-  const spec: NetworkSpec = values.spec !== undefined
-    ? await readSpec(stringFlag(values.spec)!)
-    : { inputs: train.features, inputKeep, dropout, layers: [...hidden.map((units) => ({ units, activation, keep })), { units: train.classes, activation: 'softmax' }] };
-  if (seed !== undefined) spec.seed = seed;
-  if (threads !== undefined) spec.threads = threads;
-  const net = new Network(spec);
+  const from = stringFlag(values.from);
+  let net: Network;
+  if (from !== undefined) {
+    net = await Network.load(resolve(from), threads !== undefined ? { threads } : {});
+  } else {
+    const spec: NetworkSpec = values.spec !== undefined
+      ? await readSpec(stringFlag(values.spec)!)
+      : { inputs: train.features, inputKeep, dropout, layers: [...hidden.map((units) => ({ units, activation, keep })), { units: train.classes, activation: 'softmax' }] };
+    if (seed !== undefined) spec.seed = seed;
+    if (threads !== undefined) spec.threads = threads;
+    net = new Network(spec);
+  }
   if (net.spec.inputs !== train.features) {
     throw new InvalidArgumentError(`${cmd}: the network reads ${net.spec.inputs} inputs but ${imagesPath} has ${train.features} values per example`);
   }
@@ -139,6 +149,7 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   progress.phase('training', epochs * train.count, 'examples');
   let interrupted = false;
+  let firstEpoch: number | undefined;
   await withInterrupt(progress, async (signal) => {
     try {
       await net.train({ inputs: train.inputs, targets: train.targets, count: train.count }, {
@@ -149,7 +160,11 @@ export async function trainCommand(args: string[]): Promise<number> {
         ...(maskSharing !== undefined ? { maskSharing } : {}),
         ...(test ? { validation: { inputs: test.inputs, targets: test.targets, count: test.count } } : {}),
         signal,
-        onProgress: (p) => progress.update((p.epoch - 1) * train.count + p.examples, `epoch ${p.epoch}/${epochs}, loss ${p.loss.toFixed(3)}`),
+        onProgress: (p) => {
+          // Epochs are counted across runs: a model continued with --from starts past 1.
+          firstEpoch ??= p.epoch;
+          progress.update((p.epoch - firstEpoch) * train.count + p.examples, `epoch ${p.epoch}/${firstEpoch + epochs - 1}, loss ${p.loss.toFixed(3)}`);
+        },
         onEpoch: (s) => progress.log(`epoch ${s.epoch}: loss ${s.loss.toFixed(4)}, training error ${(100 * s.trainError).toFixed(2)}%${s.validationError !== undefined ? `, test error ${(100 * s.validationError).toFixed(2)}%` : ''} (${s.seconds.toFixed(1)} s)`),
       });
       progress.finish();

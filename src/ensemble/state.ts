@@ -27,7 +27,7 @@ import { CorruptFileError, InvalidArgumentError } from '../errors.js';
 import { limits } from '../limits.js';
 import type { RawEnsembleLayer, RawEnsembleMoments } from '../native.js';
 import type { Activation } from '../network/spec.js';
-import { isPlainObject } from '../validate.js';
+import { isPlainObject, jsonTooDeep } from '../validate.js';
 
 export const STATE_MAGIC = Uint8Array.of(0x89, 0x44, 0x45, 0x53, 0x0d, 0x0a, 0x1a, 0x0a);
 export const STATE_VERSION = 1;
@@ -135,8 +135,10 @@ export function decodeState(where: string, bytes: Uint8Array): EnsembleState {
   const stored = view.getUint32(n - 4, true);
   if ((crc32(bytes.subarray(0, n - 4)) >>> 0) !== stored) throw corrupt(where, 'checksum mismatch: the state is corrupt');
   let parsed: unknown;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + PREFIX_BYTES, jsonBytes).toString('utf8');
+  if (jsonTooDeep(text)) throw corrupt(where, 'not an ensemble state: the header nests too deep');
   try {
-    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + PREFIX_BYTES, jsonBytes).toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw corrupt(where, 'the header is not JSON');
   }

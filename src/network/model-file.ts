@@ -26,7 +26,7 @@ import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { CorruptFileError, InvalidArgumentError, OutOfRangeError, UnsupportedError } from '../errors.js';
 import { limits } from '../limits.js';
-import { isPlainObject } from '../validate.js';
+import { isPlainObject, jsonTooDeep, MAX_JSON_DEPTH } from '../validate.js';
 import type { ResolvedSpec } from './spec.js';
 import { resolveSpec, specFromJSON, specToJSON, unitsOf, weightPairs } from './spec.js';
 
@@ -225,8 +225,10 @@ export function decodeModel(source: string, bytes: Uint8Array, threads?: number)
     throw corrupt(source, `checksum mismatch (stored CRC-32 0x${stored.toString(16).padStart(8, '0')}, computed 0x${actual.toString(16).padStart(8, '0')}): the file is damaged`);
   }
   let json: unknown;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + HEADER_BYTES, header.jsonBytes).toString('utf8');
+  if (jsonTooDeep(text)) throw corrupt(source, `the description nests more than ${MAX_JSON_DEPTH} levels deep; no network description does`);
   try {
-    json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + HEADER_BYTES, header.jsonBytes).toString('utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw corrupt(source, `the description is not valid JSON (${(e as Error).message})`);
   }

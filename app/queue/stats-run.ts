@@ -3,10 +3,9 @@
 // order, mergeEnsembleStates) as soon as the input is complete, and inputs are handed on in order.
 import { CorruptFileError, ensembleStateInfo, mergeEnsembleStates } from 'dropout-ensemble';
 import type { EnsembleStats } from 'dropout-ensemble';
-import { DEFAULT_QUEUE, sha256 } from './protocol.js';
+import { sha256 } from './protocol.js';
 import type { StatsJobData, StatsJobResult } from './protocol.js';
-import { closeClient, queueLibrary } from './redis.js';
-import { newRunId, submitAndCollect } from './submit.js';
+import { newRunId, openSubmitter, submitAndCollect } from './submit.js';
 import type { QueuedJob } from './submit.js';
 
 export interface QueueStatsOptions {
@@ -38,7 +37,6 @@ export function shardRanges(samples: number, size: number): Array<[number, numbe
 }
 
 export async function queueStats(o: QueueStatsOptions): Promise<void> {
-  const { bullmq, connect } = await queueLibrary();
   const count = o.inputs.length / o.features;
   const ranges = shardRanges(o.samples, o.shardSamples ?? o.samples);
   const perJob = o.inputsPerJob ?? 1;
@@ -60,11 +58,7 @@ export async function queueStats(o: QueueStatsOptions): Promise<void> {
   const merged = new Map<number, EnsembleStats>();
   let next = 0;
   let subnetworks = 0;
-  const redis = connect(o.redis);
-  const queueConnection = connect(o.redis);
-  const queue = new bullmq.Queue(o.queue ?? DEFAULT_QUEUE, { connection: queueConnection });
-  redis.on('error', () => undefined);
-  queueConnection.on('error', () => undefined);
+  const { queue, redis, close } = await openSubmitter(o.redis, o.queue);
   try {
     await submitAndCollect<StatsJobData, StatsJobResult>({
       queue,
@@ -113,7 +107,6 @@ export async function queueStats(o: QueueStatsOptions): Promise<void> {
       },
     });
   } finally {
-    await queue.close().catch(() => undefined);
-    await Promise.all([closeClient(queueConnection), closeClient(redis)]);
+    await close();
   }
 }

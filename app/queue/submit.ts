@@ -9,7 +9,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortError } from 'dropout-ensemble';
 import { blobKey, doneKey, failedKey, JOB_ATTEMPTS, KEY_TTL_SECONDS, putBlob, resultKey } from './protocol.js';
-import { QueueError } from './redis.js';
+import { closeClient, QueueError, queueLibrary } from './redis.js';
+import { DEFAULT_QUEUE } from './protocol.js';
 
 export interface QueuedJob<D> {
   /** Unique within the run; the BullMQ job id is `${run}.${key}`. */
@@ -43,6 +44,25 @@ export function newRunId(): string {
 }
 
 export const jobId = (run: string, key: string) => `${run}.${key}`;
+
+/** A submitter's clients: the queue (on its own connection) and a plain client for the run's keys; `close` ends both. */
+export async function openSubmitter(url: string, name = DEFAULT_QUEUE): Promise<{ queue: Queue; redis: Redis; close: () => Promise<void> }> {
+  const { bullmq, connect } = await queueLibrary();
+  const redis = connect(url);
+  const queueConnection = connect(url);
+  // Connection trouble shows as commands that wait: ioredis reconnects, and the run resumes.
+  redis.on('error', () => undefined);
+  queueConnection.on('error', () => undefined);
+  const queue = new bullmq.Queue(name, { connection: queueConnection });
+  return {
+    queue,
+    redis,
+    async close() {
+      await queue.close().catch(() => undefined);
+      await Promise.all([closeClient(queueConnection), closeClient(redis)]);
+    },
+  };
+}
 
 /** Enqueues `jobs` and resolves when every result has been accepted; removes the run's keys after. */
 export async function submitAndCollect<D extends { run: string }, R>(o: SubmitOptions<D, R>): Promise<void> {

@@ -4,9 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, loadMnist, Network } from 'dropout-ensemble';
 import type { Mnist, NetworkSpec, TrainOptions } from 'dropout-ensemble';
-import { DEFAULT_QUEUE } from './protocol.js';
-import { closeClient, queueLibrary } from './redis.js';
-import { newRunId, submitAndCollect } from './submit.js';
+import { newRunId, openSubmitter, submitAndCollect } from './submit.js';
 
 /** One run of a sweep file. */
 export interface SweepItem {
@@ -112,13 +110,8 @@ export async function runSweepItem(item: SweepItem, cache: MnistCache, machine: 
 
 /** Trains every run of a sweep through the queue; `onResult` hears each run as it finishes (any order). */
 export async function queueSweep(o: { redis: string; queue?: string; items: SweepItem[]; onResult: (position: number, r: SweepResult) => void; signal?: AbortSignal }): Promise<void> {
-  const { bullmq, connect } = await queueLibrary();
   const run = newRunId();
-  const redis = connect(o.redis);
-  const queueConnection = connect(o.redis);
-  redis.on('error', () => undefined);
-  queueConnection.on('error', () => undefined);
-  const queue = new bullmq.Queue(o.queue ?? DEFAULT_QUEUE, { connection: queueConnection });
+  const { queue, redis, close } = await openSubmitter(o.redis, o.queue);
   try {
     await submitAndCollect<SweepJobData, SweepResult>({
       queue,
@@ -134,7 +127,6 @@ export async function queueSweep(o: { redis: string; queue?: string; items: Swee
       },
     });
   } finally {
-    await queue.close().catch(() => undefined);
-    await Promise.all([closeClient(queueConnection), closeClient(redis)]);
+    await close();
   }
 }

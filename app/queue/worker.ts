@@ -3,7 +3,6 @@
 // a job's result goes to its run's result hash under the job's id, then the job completes. A worker
 // killed mid-job loses nothing: its lock lapses and another worker takes the job again.
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Network } from 'dropout-ensemble';
 import { doneKey, failedKey, getBlob, JOB_ATTEMPTS, KEY_TTL_SECONDS, resultKey } from './protocol.js';
 import type { StatsJobData, StatsJobResult } from './protocol.js';

@@ -57,11 +57,13 @@ export interface RawLayerSpec {
   activation: RawActivation;
   c: number; lambda: number;        // logistic only (ignored otherwise): O = 1/(1 + c·e^(−λS))
   keep: Float32Array | null;        // per unit, length units; null = all 1; must be null for the top layer
+  keepExact?: Float64Array | null;  // the same keeps as doubles (each rounds to its float); null = keep widened. Exact enumeration only
   from: Int32Array;                 // strictly ascending lower layers; empty = [h − 1]
 }
 export interface RawNetworkSpec {
   inputs: number;
   inputKeep: Float32Array | null;   // per input unit; null = all 1
+  inputKeepExact?: Float64Array | null; // as keepExact
   dropout: 'units' | 'connections';
   layers: RawLayerSpec[];
   seed: number;                     // integer in [0, 2^53): weight initialisation

@@ -34,6 +34,12 @@ std::vector<float> float_vector(const Napi::Value& v, const char* name) {
   return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
 }
 
+std::vector<double> double_vector(const Napi::Value& v, const char* name) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  auto a = typed<double>(v, name);
+  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
+}
+
 Napi::Float32Array copy_out(Napi::Env env, const float* p, size_t n) {
   Napi::Float32Array a = Napi::Float32Array::New(env, n);
   if (n) std::memcpy(a.Data(), p, n * sizeof(float));

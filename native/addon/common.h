@@ -59,6 +59,8 @@ double get_number(const Napi::Object& o, const char* key, double fallback);
 std::string get_string(const Napi::Object& o, const char* key);  // required string property
 // A copy of an optional Float32Array (undefined or null: empty).
 std::vector<float> float_vector(const Napi::Value& v, const char* name);
+// A copy of an optional Float64Array (undefined or null: empty).
+std::vector<double> double_vector(const Napi::Value& v, const char* name);
 // New typed arrays holding a copy of native results.
 Napi::Float32Array copy_out(Napi::Env env, const float* p, size_t n);
 Napi::Float64Array copy_out(Napi::Env env, const std::vector<double>& v);

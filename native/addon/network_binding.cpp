@@ -29,6 +29,7 @@ de::NetworkSpec parse_spec(Napi::Env env, const Napi::Object& o) {
   de::NetworkSpec s;
   s.inputs = get_int(o, "inputs", 0);
   s.inputKeep = float_vector(o.Get("inputKeep"), "inputKeep");
+  s.inputKeepExact = double_vector(o.Get("inputKeepExact"), "inputKeepExact");
   const std::string dropout = get_string(o, "dropout");
   if (dropout == "units") s.dropout = de::DropoutMode::Units;
   else if (dropout == "connections") s.dropout = de::DropoutMode::Connections;
@@ -48,6 +49,7 @@ de::NetworkSpec parse_spec(Napi::Env env, const Napi::Object& o) {
     l.c = get_number(lo, "c", 1.0);
     l.lambda = get_number(lo, "lambda", 1.0);
     l.keep = float_vector(lo.Get("keep"), "keep");
+    l.keepExact = double_vector(lo.Get("keepExact"), "keepExact");
     Napi::Value from = lo.Get("from");
     if (!from.IsUndefined() && !from.IsNull()) {
       auto f = typed<int32_t>(from, "from");

@@ -59,7 +59,7 @@ void activate_row_f64(int activation, double c, double lambda, const double* S, 
   }
 }
 
-Result weight_scaled_outputs(const Network& net, const float* input, EnsembleMoments* out) {
+Result weight_scaled_outputs(const Network& net, const float* input, EnsembleMoments* out, KeepPrecision keeps) {
   if (!input || !out) return Result::error(Status::InvalidArgument, "weight_scaled_outputs: null argument");
   const int L = net.top();
   if (static_cast<int>(out->layers.size()) != L) {
@@ -79,8 +79,12 @@ Result weight_scaled_outputs(const Network& net, const float* input, EnsembleMom
       const int64_t m = net.units(l);
       const float* W = net.weights(e);
       const std::vector<float>& keep = net.keep(l);
+      const std::vector<double>& keepExact = net.keep_exact(l);
       std::vector<double> a(static_cast<size_t>(m));
-      for (int64_t j = 0; j < m; ++j) a[j] = static_cast<double>(keep[j]) * O[l][j];  // Eq. 4/13
+      for (int64_t j = 0; j < m; ++j) {
+        const double k = keeps == KeepPrecision::Exact ? keepExact[j] : static_cast<double>(keep[j]);
+        a[j] = k * O[l][j];  // Eq. 4/13
+      }
       for (int64_t o = 0; o < n; ++o) {
         double s = 0;
         for (int64_t j = 0; j < m; ++j) s += static_cast<double>(W[o * m + j]) * a[j];

@@ -30,9 +30,15 @@ struct EnsembleMoments {
   std::vector<EnsembleLayerMoments> layers;  // index h − 1
 };
 
+// Which keeps scale the weights of O*: the float keeps the masks are drawn with (Engine: the Monte
+// Carlo sampler's O*, on every backend), or the double keeps of the description (Exact: the exact
+// enumeration's O*, float64 throughout like the rest of its results).
+enum class KeepPrecision : uint8_t { Engine, Exact };
+
 // O* of every layer (weight-scaled network, Eq. 4/13) in float64 from the float32 weights, into
 // out->layers[h − 1].deterministic. Also used as the starting point of the exact enumeration.
-Result weight_scaled_outputs(const Network& net, const float* input, EnsembleMoments* out);
+Result weight_scaled_outputs(const Network& net, const float* input, EnsembleMoments* out,
+                             KeepPrecision keeps = KeepPrecision::Engine);
 
 // log O and log(1 − O) of one unit from its pre-activation, stably: logistic from the logit
 // z = λS − ln c (log σ(z), log σ(−z)); NaN pair for units whose output is not in (0, 1) in general.

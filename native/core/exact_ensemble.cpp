@@ -20,7 +20,10 @@ struct Gate {
   double keep = 1.0;
 };
 
-bool enumerated(float k) { return k > 0.0f && k < 1.0f; }
+// Gates and their probabilities come from the double keeps (Network::keep_exact), never the float
+// ones: a keep of 0.8 weighs a configuration by 0.8, not by 0.800000011920929, so that every
+// quantity past the float32 weights is float64.
+bool enumerated(double k) { return k > 0.0 && k < 1.0; }
 
 std::vector<Gate> collect_gates(const Network& net, int64_t limit) {
   std::vector<Gate> gates;
@@ -28,22 +31,22 @@ std::vector<Gate> collect_gates(const Network& net, int64_t limit) {
   if (net.spec().dropout == DropoutMode::Units) {
     for (int l = 0; l < L; ++l) {
       if (net.edges_from(l).empty()) continue;  // nobody reads it: its gates change nothing
-      const std::vector<float>& keep = net.keep(l);
+      const std::vector<double>& keep = net.keep_exact(l);
       for (int64_t j = 0; j < net.units(l); ++j) {
         if (!enumerated(keep[j])) continue;
         if (static_cast<int64_t>(gates.size()) > limit) return gates;
-        gates.push_back({l, -1, 0, j, static_cast<double>(keep[j])});
+        gates.push_back({l, -1, 0, j, keep[j]});
       }
     }
   } else {
     for (int e = 0; e < static_cast<int>(net.edges().size()); ++e) {
       const Network::Edge& edge = net.edges()[e];
-      const std::vector<float>& keep = net.keep(edge.l);
+      const std::vector<double>& keep = net.keep_exact(edge.l);
       for (int64_t o = 0; o < net.units(edge.h); ++o) {
         for (int64_t j = 0; j < net.units(edge.l); ++j) {
           if (!enumerated(keep[j])) continue;
           if (static_cast<int64_t>(gates.size()) > limit) return gates;
-          gates.push_back({edge.l, e, o, j, static_cast<double>(keep[j])});
+          gates.push_back({edge.l, e, o, j, keep[j]});
         }
       }
     }
@@ -81,8 +84,8 @@ struct Walker {
       A[h].assign(u, 0.0);
       unitGate[h].assign(u, 1.0);
       if (h < L) {
-        const std::vector<float>& keep = n.keep(h);
-        for (size_t j = 0; j < u; ++j) unitGate[h][j] = keep[j] > 0.0f ? 1.0 : 0.0;  // keep 0: always off
+        const std::vector<double>& keep = n.keep_exact(h);
+        for (size_t j = 0; j < u; ++j) unitGate[h][j] = keep[j] > 0.0 ? 1.0 : 0.0;  // keep 0: always off
       }
     }
     for (size_t j = 0; j < static_cast<size_t>(n.units(0)); ++j) O[0][j] = input[j];
@@ -90,10 +93,10 @@ struct Walker {
       for (size_t e = 0; e < n.edges().size(); ++e) {
         const Network::Edge& edge = n.edges()[e];
         const int64_t m = n.units(edge.l);
-        const std::vector<float>& keep = n.keep(edge.l);
+        const std::vector<double>& keep = n.keep_exact(edge.l);
         connGate[e].assign(static_cast<size_t>(n.units(edge.h) * m), 1);
         for (int64_t o = 0; o < n.units(edge.h); ++o)
-          for (int64_t j = 0; j < m; ++j) connGate[e][o * m + j] = keep[j] > 0.0f ? 1 : 0;
+          for (int64_t j = 0; j < m; ++j) connGate[e][o * m + j] = keep[j] > 0.0 ? 1 : 0;
       }
     }
   }
@@ -178,7 +181,7 @@ Result exact_ensemble(const Network& net, const float* input, const ExactOptions
   const int L = net.top();
   out->layers.assign(static_cast<size_t>(L), EnsembleLayerMoments());
   for (int h = 1; h <= L; ++h) out->layers[h - 1].resize(net.units(h));
-  Result r = weight_scaled_outputs(net, input, out);
+  Result r = weight_scaled_outputs(net, input, out, KeepPrecision::Exact);
   if (!r.ok()) return r;
 
   const uint64_t configs = uint64_t(1) << gates.size();

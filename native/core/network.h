@@ -60,6 +60,11 @@ class Network {
   int64_t units(int h) const { return units_[h]; }
   // keep of layer h's units (h in [0, L)); size units(h).
   const std::vector<float>& keep(int h) const { return h == 0 ? spec_.inputKeep : spec_.layers[h - 1].keep; }
+  // The same keeps as doubles, as the description gives them: for the exact enumeration only (the
+  // masks, training and sampling use keep()).
+  const std::vector<double>& keep_exact(int h) const {
+    return h == 0 ? spec_.inputKeepExact : spec_.layers[h - 1].keepExact;
+  }
   const LayerSpec& layer(int h) const { return spec_.layers[h - 1]; }  // h in [1, L]
   bool keeps_all(int l) const { return keepsAll_[l]; }  // every keep of layer l is 1 (no gates)
   const uint64_t* thresholds(int l) const { return thresholds_[l].data(); }  // keep_threshold per unit

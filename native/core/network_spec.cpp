@@ -21,6 +21,23 @@ static Result check_keeps(const std::vector<float>& keep, int64_t units, const s
   return Result::success();
 }
 
+// The double keeps beside the normalised float ones: each in [0, 1] and rounding to its float, so
+// that the exact enumeration and the masks describe the same network.
+static Result check_exact_keeps(const std::vector<double>& exact, const std::vector<float>& keep,
+                                const std::string& where, std::vector<double>* out) {
+  if (exact.empty()) {
+    out->assign(keep.begin(), keep.end());
+    return Result::success();
+  }
+  if (exact.size() != keep.size()) return bad(where + ": the double keeps must have one value per unit");
+  for (size_t j = 0; j < exact.size(); ++j) {
+    if (!(exact[j] >= 0.0 && exact[j] <= 1.0)) return bad(where + ": keep must be in [0, 1]");
+    if (static_cast<float>(exact[j]) != keep[j]) return bad(where + ": the double keeps must round to the float keeps");
+  }
+  *out = exact;
+  return Result::success();
+}
+
 Result normalise_spec(const NetworkSpec& in, NetworkSpec* out) {
   NetworkSpec s = in;
   const int L = static_cast<int>(in.layers.size());
@@ -29,6 +46,8 @@ Result normalise_spec(const NetworkSpec& in, NetworkSpec* out) {
   if (in.inputs < 1 || in.inputs > kMaxUnits) return bad("inputs must be in [1, 2^24]");
   if (in.threads < 0 || in.threads > kMaxThreads) return bad("threads must be in [0, " + std::to_string(kMaxThreads) + "]");
   Result r = check_keeps(in.inputKeep, in.inputs, "inputKeep", &s.inputKeep);
+  if (!r.ok()) return r;
+  r = check_exact_keeps(in.inputKeepExact, s.inputKeep, "inputKeep", &s.inputKeepExact);
   if (!r.ok()) return r;
   for (int h = 1; h <= L; ++h) {
     const LayerSpec& l = in.layers[h - 1];
@@ -49,9 +68,15 @@ Result normalise_spec(const NetworkSpec& in, NetworkSpec* out) {
       for (float k : l.keep) {
         if (k != 1.0f) return bad(where + ": the top layer has no readers, so it cannot have a keep");
       }
+      for (double k : l.keepExact) {
+        if (k != 1.0) return bad(where + ": the top layer has no readers, so it cannot have a keep");
+      }
       o.keep.clear();
+      o.keepExact.clear();
     } else {
       r = check_keeps(l.keep, l.units, where, &o.keep);
+      if (!r.ok()) return r;
+      r = check_exact_keeps(l.keepExact, o.keep, where, &o.keepExact);
       if (!r.ok()) return r;
     }
     if (l.from.empty()) {

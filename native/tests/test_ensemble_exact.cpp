@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/keep_threshold.h"
 #include "core/activations.h"
 #include "core/exact_ensemble.h"
 #include "core/network.h"
@@ -133,4 +134,38 @@ TEST(ensemble_exact_rejects_more_than_24_gates_and_honours_abort) {
   de::ExactOptions o;
   o.abort = &abort;
   CHECK(de::exact_ensemble(*units, kInput, o, &m).status == de::Status::Cancelled);
+}
+
+// The enumeration weighs subnetworks by the double keeps, the masks keep drawing from the float
+// ones: one input with keep 0.8 (float 0.800000011920929) into a linear unit of weight 1.
+TEST(ensemble_exact_weighs_by_the_double_keeps_masks_by_the_float_ones) {
+  de::NetworkSpec s;
+  s.inputs = 1;
+  s.inputKeep = {0.8f};
+  s.inputKeepExact = {0.8};
+  de::LayerSpec t;
+  t.units = 1;
+  t.activation = Activation::Linear;
+  s.layers = {t};
+  s.threads = 1;
+  std::unique_ptr<de::Network> net;
+  CHECK(de::Network::create(s, &net).ok());
+  net->weights(0)[0] = 1.0f;
+  net->bias(1)[0] = 0.0f;
+  const float x = 1.0f;
+  de::EnsembleMoments m;
+  CHECK(de::exact_ensemble(*net, &x, {}, &m).ok());
+  CHECK(m.layers[0].mean[0] == 0.8);
+  CHECK_NEAR(m.layers[0].variance[0], 0.8 * 0.2, 1e-16);  // the float keep: 7e-9 off
+  CHECK(m.layers[0].deterministic[0] == 0.8);
+  CHECK(net->thresholds(0)[0] == de::keep_threshold(static_cast<double>(0.8f)));
+
+  // Without double keeps they are the float keeps widened; double keeps that do not round to the
+  // float ones describe another network and are refused.
+  de::NetworkSpec n;
+  s.inputKeepExact.clear();
+  CHECK(de::normalise_spec(s, &n).ok());
+  CHECK(n.inputKeepExact.size() == 1 && n.inputKeepExact[0] == static_cast<double>(0.8f));
+  s.inputKeepExact = {0.7};
+  CHECK(de::normalise_spec(s, &n).status == de::Status::InvalidArgument);
 }

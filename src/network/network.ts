@@ -46,10 +46,18 @@ function keepArray(k: number | Float32Array, n: number): Float32Array | null {
   return k === 1 ? null : new Float32Array(n).fill(k);
 }
 
+// The engine draws masks from float32 keeps; the exact enumeration weighs subnetworks by the keep
+// as given. A keep given as a number is a double that float32 may not hold (0.8), so it goes over
+// twice; a Float32Array already is the keep as given.
+function exactKeepArray(k: number | Float32Array, n: number): Float64Array | null {
+  return typeof k !== 'number' || k === 1 ? null : new Float64Array(n).fill(k);
+}
+
 function toRawSpec(s: ResolvedSpec): RawNetworkSpec {
   return {
     inputs: s.inputs,
     inputKeep: keepArray(s.inputKeep, s.inputs),
+    inputKeepExact: exactKeepArray(s.inputKeep, s.inputs),
     dropout: s.dropout,
     layers: s.layers.map((l) => ({
       units: l.units,
@@ -57,6 +65,7 @@ function toRawSpec(s: ResolvedSpec): RawNetworkSpec {
       c: typeof l.activation === 'string' ? 1 : l.activation.c,
       lambda: typeof l.activation === 'string' ? 1 : l.activation.lambda,
       keep: l.keep === undefined ? null : keepArray(l.keep, l.units),
+      keepExact: l.keep === undefined ? null : exactKeepArray(l.keep, l.units),
       from: Int32Array.from(l.from),
     })),
     seed: s.seed,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,7 @@ describe('report statistics', () => {
     expect(a.boundHolds).toBe(0.75);
     const claim = boundClaim([a]);
     expect(claim.agrees).toBe(false);
-    expect(claim.measured).toContain('1 violations');
+    expect(claim.measured).toContain('1 violations beyond 2 standard errors of E, 1 raw violations');
   });
 
   it('splits active and inactive neurons for Figure 2a and picks a typical one', () => {
@@ -147,15 +147,24 @@ describe('reproduce pipeline (tiny)', () => {
     expect(json.figure2a.layers[0]!.weightDecayTerm).toHaveLength(at.length);
     expect(json.figure2a.layers[0]!.sparsity!.every((x) => x >= 0 && x <= 1)).toBe(true);
     expect(json.figure3.layers[0]!.counts.reduce((a, b) => a + b, 0)).toBe(20 * 32);
-    expect(json.claims.map((c) => c.id)).toEqual(['bound', 'second-order', 'gaussian-s', 'delta-method', 'e-minus-ostar', 'consistency', 'sparse', 'phases', 'test-error']);
+    expect(json.claims.map((c) => c.id)).toEqual([
+      'bound', 'second-order', 'gaussian-s', 'delta-method', 'e-minus-ostar', 'consistency', 'sparse', 'phases',
+      'e-minus-g', 'nwgm-vs-g', 'sparse-consistency', 'keep-half', 'test-error',
+    ]);
+    expect(json.sparseConsistency.map((l) => l.layer)).toEqual([2, 3, 4]);
+    expect(json.keepHalf.map((l) => l.argmax)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(json.geometricGaps.all.count).toBeGreaterThan(0);
     // A network that learned something: well below the 90% of guessing (measured ≈ 40%).
     expect(results.testError.weightScaled.error).toBeLessThan(0.6);
     expect(existsSync(join(dir, 'checkpoint'))).toBe(false);
   });
 
+  // One uninterrupted run, shared by the resume tests.
+  let straightRun: ReturnType<typeof reproduce> | undefined;
+  const straight = () => (straightRun ??= reproduce(tinySettings(), { outDir: mkdtempSync(join(tmpdir(), 'report-straight-')), resume: false, progress: silentProgress, signal: new AbortController().signal, data }));
+
   it('stops on interrupt with a checkpoint, and --resume gives the uninterrupted result', async () => {
-    const straight = mkdtempSync(join(tmpdir(), 'report-straight-'));
-    const a = await reproduce(tinySettings(), { outDir: straight, resume: false, progress: silentProgress, signal: new AbortController().signal, data });
+    const a = await straight();
 
     const dir = mkdtempSync(join(tmpdir(), 'report-resumed-'));
     const controller = new AbortController();
@@ -180,6 +189,28 @@ describe('reproduce pipeline (tiny)', () => {
     // The probes taken before the interrupt were kept in the checkpoint: Figure 2a is the uninterrupted one.
     expect(b.results.figure2a).toEqual(a.results.figure2a);
     expect(b.results.training.map((e) => e.testError)).toEqual(a.results.training.map((e) => e.testError));
+  });
+
+  it('resumes a checkpoint whose Monte Carlo columns predate G, G′, Var(O) and E(S): those inputs are measured again', async () => {
+    const a = await straight();
+    const dir = mkdtempSync(join(tmpdir(), 'report-old-columns-'));
+    const controller = new AbortController();
+    let phase = '';
+    const interrupting: ProgressSink = {
+      ...silentProgress,
+      phase: (name) => { phase = name; },
+      update: (done) => { if (phase === 'Monte Carlo' && done >= 300) controller.abort(); }, // after the first fixed input
+    };
+    await expect(reproduce(tinySettings(), { outDir: dir, resume: false, progress: interrupting, signal: controller.signal, data })).rejects.toBeInstanceOf(InterruptedError);
+    const path = join(dir, 'checkpoint', 'state.json');
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { monteCarlo: Array<Array<Record<string, unknown>>> };
+    expect(saved.monteCarlo).toHaveLength(1);
+    for (const layer of saved.monteCarlo[0]!) for (const k of ['variance', 'geometricMean', 'complementGeometricMean', 'meanS']) delete layer[k];
+    writeFileSync(path, JSON.stringify(saved));
+    const b = await reproduce(tinySettings(), { outDir: dir, resume: true, progress: silentProgress, signal: new AbortController().signal, data });
+    expect(b.results.geometricGaps).toEqual(a.results.geometricGaps);
+    expect(b.results.sparseConsistency).toEqual(a.results.sparseConsistency);
+    expect(b.results.claims).toEqual(a.results.claims);
   });
 
   it('trains Adam warm-up epochs, then SGD; an interrupt in the warm-up resumes in its phase', async () => {

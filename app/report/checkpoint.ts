@@ -9,7 +9,7 @@
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptFileError, type Network, writeFileAtomic } from 'dropout-ensemble';
-import type { LayerColumns } from './analysis.js';
+import { LAYER_COLUMN_NAMES, type LayerColumns } from './analysis.js';
 import type { StoredProbe } from './probed-training.js';
 import type { EpochRecord, RunSettings, Timings } from './results.js';
 
@@ -22,7 +22,10 @@ export interface CheckpointState {
   history: EpochRecord[];
   /** Figure 2a's probes so far: training progress and, per hidden layer, O* and std(O), the Eq. 28/30 term and sparsity. */
   probes: Array<{ at: number; step: number; layers: Array<{ deterministic: ArrayLike<number>; std: ArrayLike<number> }>; weightDecayTerm: number[]; sparsity: number[] }>;
-  /** Monte Carlo statistics of the fixed inputs done so far, in order. */
+  /**
+   * Monte Carlo statistics of the fixed inputs done so far, in order. A checkpoint written before a
+   * column was added lacks it: such an input is measured again (completeColumns).
+   */
   monteCarlo: Array<Array<Record<keyof LayerColumns, number[]>>>;
   timings: Timings;
 }
@@ -38,6 +41,12 @@ export function deserializeColumns(layers: Array<Record<keyof LayerColumns, numb
   // JSON turns NaN into null; bring it back.
   const col = (a: Array<number | null>) => Float64Array.from(a, (x) => (x === null ? NaN : x));
   return layers.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, col(v)])) as unknown as LayerColumns);
+}
+
+/** One stored input's columns, or null when a layer lacks a column the analysis reads (an older checkpoint). */
+export function completeColumns(layers: Array<Partial<Record<keyof LayerColumns, number[]>>>): LayerColumns[] | null {
+  const complete = layers.every((c) => LAYER_COLUMN_NAMES.every((k) => Array.isArray(c[k])));
+  return complete ? deserializeColumns(layers as Array<Record<keyof LayerColumns, number[]>>) : null;
 }
 
 export function serializeProbe(p: CheckpointState['probes'][number] | StoredProbe): CheckpointState['probes'][number] {

@@ -9,7 +9,10 @@ export async function hiddenLayerStats(net: Network, input: Float32Array, sample
   const hidden = stats.layers.slice(0, stats.layers.length - 1);
   return hidden.map((l) => ({
     mean: Float64Array.from(l.mean),
+    variance: Float64Array.from(l.variance),
     std: Float64Array.from(l.std),
+    geometricMean: Float64Array.from(l.geometricMean),
+    complementGeometricMean: Float64Array.from(l.complementGeometricMean),
     nwgm: Float64Array.from(l.nwgm),
     deterministic: Float64Array.from(l.deterministic),
     secondOrder: Float64Array.from(l.secondOrder),
@@ -17,6 +20,7 @@ export async function hiddenLayerStats(net: Network, input: Float32Array, sample
     gaussianGap: Float64Array.from(l.gaussianGap),
     bound: Float64Array.from(l.bound),
     standardError: Float64Array.from(l.standardError),
+    meanS: Float64Array.from(l.meanS),
   }));
 }
 

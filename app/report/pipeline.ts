@@ -5,9 +5,11 @@
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { AbortError, info, loadMnist, type Mnist, Network } from 'dropout-ensemble';
 import { approximationLayer, figure1Layer, figure2aLayer, figure2bLayer, figure3Layer, type LayerColumns } from './analysis.js';
-import { deserializeColumns, loadCheckpoint, removeCheckpoint, saveCheckpoint, serializeColumns, type CheckpointState } from './checkpoint.js';
+import { completeColumns, loadCheckpoint, removeCheckpoint, saveCheckpoint, serializeColumns, type CheckpointState } from './checkpoint.js';
 import { allClaims } from './claims.js';
 import { hiddenActivations, hiddenLayerStats } from './engine.js';
+import { keepHalfRows, sparseConsistencyRows } from './eq31-network.js';
+import { geometricGapSummary } from './geometric-gaps.js';
 import { trainWithProbes, type LabelledData, type StoredProbe } from './probed-training.js';
 import { smallUniformInit } from './presets.js';
 import type { ProgressSink } from './progress.js';
@@ -161,16 +163,23 @@ export async function reproduce(settings: RunSettings, opt: PipelineOptions): Pr
 
   // 3. Monte Carlo statistics at the fixed inputs.
   t = performance.now();
-  const perInput: LayerColumns[][] = state.monteCarlo.map(deserializeColumns);
+  // An input stored without a column the analysis now reads (an older checkpoint) is measured again;
+  // its seed depends only on its position, so the result is the one an uninterrupted run gets.
+  const restored = state.monteCarlo.map(completeColumns);
+  const perInput: LayerColumns[][] = [];
   progress.phase('Monte Carlo', settings.inputs * settings.samples, 'subnetworks');
-  progress.update(perInput.length * settings.samples);
-  for (let k = perInput.length; k < fixedInputs.length; k++) {
-    try {
-      perInput.push(await hiddenLayerStats(net, row(test, fixedInputs[k]!), settings.samples, settings.seed + 7 + k, signal));
-    } catch (e) {
-      timings.monteCarloSeconds += since(t);
-      state.monteCarlo = perInput.map(serializeColumns);
-      return interrupted(e);
+  for (let k = 0; k < fixedInputs.length; k++) {
+    const stored = restored[k];
+    if (stored) {
+      perInput.push(stored);
+    } else {
+      try {
+        perInput.push(await hiddenLayerStats(net, row(test, fixedInputs[k]!), settings.samples, settings.seed + 7 + k, signal));
+      } catch (e) {
+        timings.monteCarloSeconds += since(t);
+        state.monteCarlo = perInput.map(serializeColumns);
+        return interrupted(e);
+      }
     }
     progress.update((k + 1) * settings.samples, `input ${k + 1}/${fixedInputs.length}`);
   }
@@ -221,6 +230,9 @@ export async function reproduce(settings: RunSettings, opt: PipelineOptions): Pr
   const approximation = hiddenIdx.map((h) => approximationLayer(h + 1, perInput.map((p) => p[h]!), settings.seed));
   const figure2bLayers = hiddenIdx.map((h) => figure2bLayer(h + 1, perInput.map((p) => p[h]!)));
   const figure3Layers = hiddenIdx.map((h) => figure3Layer(h + 1, activations[h]!));
+  const geometricGaps = geometricGapSummary(perInput.flat());
+  const sparseConsistency = sparseConsistencyRows(net, perInput);
+  const keepHalf = keepHalfRows(net, perInput, fixedInputs.map((i) => row(test, i)));
   timings.totalSeconds += since(started);
   const results: Results = {
     version: 1,
@@ -235,7 +247,10 @@ export async function reproduce(settings: RunSettings, opt: PipelineOptions): Pr
     figure2b: { inputs: perInput.length, layers: figure2bLayers },
     figure3: { inputs: histogramInputs.length, layers: figure3Layers },
     approximation,
-    claims: allClaims({ settings, approximation, figure2a: figure2aLayers, figure2b: figure2bLayers, figure3: figure3Layers, testError }),
+    geometricGaps,
+    sparseConsistency,
+    keepHalf,
+    claims: allClaims({ settings, approximation, figure2a: figure2aLayers, figure2b: figure2bLayers, figure3: figure3Layers, testError, geometricGaps, sparseConsistency, keepHalf }),
     timings,
   };
   progress.phase('report', 1, 'files');

@@ -173,6 +173,12 @@ export interface Results {
   figure3: { inputs: number; layers: Figure3Layer[] };
   /** Per layer, over all fixed inputs: the accuracy of the approximations (the numbers behind the claims). */
   approximation: ApproximationLayer[];
+  /** E − G, 1 − E − G′ and |E − NWGM| against |E − G| by E bin, over every hidden neuron-input (Eqs. 14–21). */
+  geometricGaps: GeometricGapSummary;
+  /** Eq. 31 on the trained network: the sparse code against its mirror image, layers 2..L. */
+  sparseConsistency: SparseConsistencyLayer[];
+  /** Eq. 31's Var(S) as the keep of the layer below varies, layers 1..L. */
+  keepHalf: KeepHalfLayer[];
   claims: Claim[];
   timings: Timings;
 }
@@ -184,6 +190,10 @@ export interface ApproximationLayer {
   /** Fraction of units with |E − NWGM| ≤ Eq. 22's bound, and the count of violations. */
   boundHolds: number;
   boundViolations: number;
+  /** Violations beyond sampling noise: |E − NWGM| − bound > 2 standard errors of E. */
+  boundViolationsBeyondNoise: number;
+  /** The bound's tightness: median over units (bound > 0) of |E − NWGM| / bound. */
+  boundTightness: number;
   /** Median over units of |estimate − gap| / |gap| (units with a resolvable gap), and its bootstrap standard error. */
   secondOrderMedianRelError: number;
   secondOrderMedianRelErrorSE: number;
@@ -197,4 +207,68 @@ export interface ApproximationLayer {
   meanAbsEMinusOStarActive: number;
   meanAbsEMinusOStarInactive: number;
   activeFraction: number;
+}
+
+/** One bin of E: the geometric-mean gaps of its neuron-inputs against their leading terms. */
+export interface GeometricGapBin {
+  /** The bin [lo, hi) (the last bin includes 1). */
+  lo: number;
+  hi: number;
+  /** Neuron-inputs in the bin (with Var(O) at least the summary's minVariance). */
+  count: number;
+  medianE: number;
+  /** Medians of (E − G)/V and (1 − E − G′)/V: Eq. 20 says both are 1. */
+  medianEMinusGOverV: number;
+  medianComplementOverV: number;
+  /** The leading terms 1/(2E) and 1/(2(1 − E)) at the bin's median E. */
+  leadingEMinusGOverV: number;
+  leadingComplementOverV: number;
+  /** Median of |E − NWGM| / |E − G| (units with E ≠ G), and its small-spread limit |1 − 2E|/(1 − E) at the median E. */
+  medianNwgmToGeometric: number;
+  leadingNwgmToGeometric: number;
+}
+
+/** How often the NWGM is closer to E than G is: counts over neuron-inputs. */
+export interface NwgmBetterCount {
+  count: number;
+  /** Neuron-inputs with |E − NWGM| < |E − G|. */
+  nwgmBetter: number;
+}
+
+export interface GeometricGapSummary {
+  /** Neuron-inputs with a smaller Var(O) are left out (their gaps are rounding). */
+  minVariance: number;
+  /** The bins that hold at least one neuron-input, in order of E. */
+  bins: GeometricGapBin[];
+  all: NwgmBetterCount;
+  /** Split at E = 2/3, where the leading terms predict the NWGM stops being the better one. */
+  lowE: NwgmBetterCount;
+  highE: NwgmBetterCount;
+}
+
+/** Eq. 31 in layer h ≥ 2: the actual sparse O* of layer h − 1 against the mirrored code 1 − O*. */
+export interface SparseConsistencyLayer {
+  layer: number;
+  /** Median over the units of layer h (all fixed inputs) of Var(S) sparse / Var(S) mirrored. */
+  medianVarianceRatio: number;
+  /** Active (O* > 0.1) neuron-inputs of layer h. */
+  activeUnits: number;
+  /** Mean over them of std(O) for S ~ N(E(S), Var(S)) with Eq. 31's Var(S) from each code. */
+  meanPredictedStdSparse: number;
+  meanPredictedStdMirrored: number;
+  /** Share of Eq. 31's Var(S) (summed over units and inputs) coming from the inactive units of layer h − 1, and their share of its units. */
+  inactiveVarianceShare: number;
+  inactiveCountShare: number;
+}
+
+/** Eq. 31 in layer h with the keep p of layer h − 1 set to each value of `keeps`. */
+export interface KeepHalfLayer {
+  layer: number;
+  keeps: number[];
+  /** Mean over the units of layer h and the fixed inputs of Var(S), one per keep. */
+  meanVariance: number[];
+  /** meanVariance over its maximum. */
+  relative: number[];
+  /** The keep with the largest mean Var(S). */
+  argmax: number;
 }

@@ -3,6 +3,10 @@
 export { geometricMeans, nwgm, nwgmFromLogs, softmax, softmaxNwgm } from './means.js';
 export type { GeometricMeans } from './means.js';
 export { bound, deltaMethodGap, secondOrderGap, tightBound } from './gap.js';
+export { leadingGeometricGaps, nwgmToGeometricRatio, secondOrderMeans } from './approximations.js';
+export type { LeadingGeometricGaps, SecondOrderMeans } from './approximations.js';
+export { logisticGaussianMoments } from './gaussian-unit.js';
+export type { LogisticGaussianOptions, UnitOutputMoments } from './gaussian-unit.js';
 export { sumMean, sumVariance } from './variance.js';
 export { linearExpectation } from './linear.js';
 export type { NetworkLike, NetworkSpecLike, LayerSpecLike } from '../network/description.js';

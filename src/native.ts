@@ -180,6 +180,8 @@ export interface RawEnsemble {
   ensembleSample(network: RawNetwork, input: Float32Array, options: RawEnsembleSampleOptions): Promise<RawEnsembleMoments>;
   ensembleExact(network: RawNetwork, input: Float32Array): Promise<RawEnsembleMoments>;
   ensembleGateCount(network: RawNetwork): number;
+  /** W(h, l) · covariance · W(h, l)ᵀ in float64 (covariance: m × m for m units of layer l) on the network's threads, under its lease. */
+  propagateCovariance(network: RawNetwork, h: number, l: number, covariance: Float64Array): Promise<Float64Array>;
 }
 
 /** The addon's `limits` has the keys and meaning of the library's (src/limits.ts). */
@@ -196,6 +198,7 @@ export interface RawAddon {
   ensembleSample: RawEnsemble['ensembleSample'];
   ensembleExact: RawEnsemble['ensembleExact'];
   ensembleGateCount: RawEnsemble['ensembleGateCount'];
+  propagateCovariance: RawEnsemble['propagateCovariance'];
   [feature: string]: unknown;
 }
 

@@ -13,6 +13,7 @@ void InitKernels(Napi::Env env, Napi::Object exports);
 void InitInfo(Napi::Env env, Napi::Object exports);
 void InitNetwork(Napi::Env env, Napi::Object exports);
 void InitEnsemble(Napi::Env env, Napi::Object exports);
+void InitPropagate(Napi::Env env, Napi::Object exports);
 
 inline const Feature* features() {
   static const Feature list[] = {
@@ -20,6 +21,7 @@ inline const Feature* features() {
       {"info", InitInfo},
       {"network", InitNetwork},
       {"ensemble", InitEnsemble},
+      {"propagate", InitPropagate},
       {nullptr, nullptr},
   };
   return list;

@@ -56,18 +56,18 @@ const GateKernels kGatesAvx2{gate_row_avx2,   mask_to_bits_avx2, bits_to_mask_av
 const Dispatch* make_portable() {
   static const Dispatch d{Isa::Portable,         "portable",            &kernel_reference(),       "portable",
                           moments_block_portable, logistic_row_portable, first_non_finite_portable, first_not_binary_portable,
-                          mask_blocks_portable,   &kGatesPortable};
+                          mask_blocks_portable,   &kGatesPortable,        dgemm_portable};
   return &d;
 }
 
 // The AVX2 table, where this build has every AVX2 file (x86-64) and the CPU runs them.
 const Dispatch* make_avx2() {
   if (!cpu_has_avx2_fma() || !kernel_avx2() || !kMomentsAvx2Compiled || !kActivationAvx2Compiled || !kScanAvx2Compiled ||
-      !kMaskAvx2Compiled || !kConnectionAvx2Compiled)
+      !kMaskAvx2Compiled || !kConnectionAvx2Compiled || !kDgemmAvx2Compiled)
     return nullptr;
   static const Dispatch d{Isa::Avx2,           "avx2",           kernel_avx2(),    "avx2",
                           moments_block_avx2,  logistic_row_avx2, first_non_finite_avx2, first_not_binary_avx2,
-                          mask_blocks_avx2,    &kGatesAvx2};
+                          mask_blocks_avx2,    &kGatesAvx2,       dgemm_avx2};
   return &d;
 }
 
@@ -75,11 +75,12 @@ const Dispatch* make_avx2() {
 // wider build of them pays on these sizes).
 const Dispatch* make_avx512() {
   const Dispatch* avx2 = make_avx2();
-  if (!avx2 || !cpu_has_avx512f() || !kernel_avx512() || !kMomentsAvx512Compiled || !kActivationAvx512Compiled)
+  if (!avx2 || !cpu_has_avx512f() || !kernel_avx512() || !kMomentsAvx512Compiled || !kActivationAvx512Compiled ||
+      !kDgemmAvx512Compiled)
     return nullptr;
   static const Dispatch d{Isa::Avx512,          "avx512",             kernel_avx512(),        "avx512",
                           moments_block_avx512, logistic_row_avx512,  first_non_finite_avx2,  first_not_binary_avx2,
-                          mask_blocks_avx2,     &kGatesAvx2};
+                          mask_blocks_avx2,     &kGatesAvx2,          dgemm_avx512};
   return &d;
 }
 

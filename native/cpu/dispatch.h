@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "cpu/connection_simd.h"
+#include "cpu/dgemm.h"
 #include "cpu/kernels.h"
 #include "cpu/moments_simd.h"
 #include "cpu/philox_simd.h"
@@ -41,6 +42,7 @@ struct Dispatch {
   int64_t (*first_not_binary)(const uint8_t* x, int64_t n);
   void (*mask_blocks)(const MaskBlockArgs& a);
   const GateKernels* gates;
+  void (*dgemm)(const DgemmArgs& a);  // float64 C += A·B (dgemm.h)
 };
 
 // The table in use. Read it once per operation (a product, a pass) so that a test switching it

@@ -78,3 +78,33 @@ export function softmaxMoments(mu: Float64Array, v: Float64Array): [Float64Array
   for (let i = 0; i < k; i++) variance[i] = Math.max(second[i]! - mean[i]! * mean[i]!, 0);
   return [mean, variance];
 }
+
+/**
+ * E f′(S) and E f″(S) of one unit whose S ~ N(mu, var): the first two terms of the covariance of two
+ * units with jointly Gaussian inputs, Cov(f(S_i), f(S_j)) = c·E f′_i·E f′_j + (c²/2)·E f″_i·E f″_j + …
+ * with c = Cov(S_i, S_j) (the Hermite expansion of a bivariate Gaussian).
+ */
+export function unitSlopes(kind: string, a: Activation, mu: number, v: number): [number, number] {
+  const sd = Math.sqrt(Math.max(v, 0));
+  switch (kind) {
+    case 'linear':
+      return [1, 0];
+    case 'relu': {
+      if (sd === 0) return [mu > 0 ? 1 : 0, 0];
+      const r = mu / sd;
+      return [normCdf(r), normPdf(r) / sd];
+    }
+    case 'tanh': {
+      const g1 = gaussianMoments((s) => 1 - Math.tanh(s) ** 2, mu, sd).mean;
+      const g2 = gaussianMoments((s) => { const t = Math.tanh(s); return -2 * t * (1 - t * t); }, mu, sd).mean;
+      return [g1, g2];
+    }
+    default: {
+      const { c, lambda } = logisticParams(a);
+      const lnC = Math.log(c);
+      const g1 = gaussianMoments((s) => { const f = sigmoid(lambda * s - lnC); return lambda * f * (1 - f); }, mu, sd).mean;
+      const g2 = gaussianMoments((s) => { const f = sigmoid(lambda * s - lnC); return lambda * lambda * f * (1 - f) * (1 - 2 * f); }, mu, sd).mean;
+      return [g1, g2];
+    }
+  }
+}

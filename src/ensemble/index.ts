@@ -7,6 +7,7 @@ export type { EnsembleOptions, SampleRequest } from './sample.js';
 export { averageStats, checkManyArguments, AVERAGED_COLUMNS } from './many.js';
 export type { AveragedLayerStats, EnsembleStatsMany } from './many.js';
 export { propagate, propagateRequest } from './propagate.js';
+export { PROPAGATE_METHODS, propagateCovariance } from './propagate-covariance.js';
 export type { PropagateMethod, PropagateResult, PropagatedLayer } from './propagate.js';
 export { countBoundViolations, estimatorErrors } from './checks.js';
 export type { BoundViolations, ErrorSummary, LayerEstimatorErrors } from './checks.js';

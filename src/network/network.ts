@@ -23,7 +23,7 @@ import { activationName } from './description.js';
 import type { ProbeRecord, TrainHistory, TrainOptions } from './train-options.js';
 import { rawData, rawTrainOptions, resolveTrainOptions } from './train-options.js';
 import type { EnsembleOptions, EnsembleStats, EnsembleStatsMany, PropagateMethod, PropagateResult } from '../ensemble/index.js';
-import { averageStats, checkManyArguments, deriveStats, encodeState, exactGateCount, exactRequest, hashFloats, inputFingerprint, propagate, propagateRequest, sampleRequest } from '../ensemble/index.js';
+import { PROPAGATE_METHODS, propagateCovariance, averageStats, checkManyArguments, deriveStats, encodeState, exactGateCount, exactRequest, hashFloats, inputFingerprint, propagate, propagateRequest, sampleRequest } from '../ensemble/index.js';
 import type { StateHeader } from '../ensemble/index.js';
 
 /** Options of `save()` / `toBuffer()`. */
@@ -494,6 +494,31 @@ export class Network {
     const r = propagateRequest(where, this.#spec, input, options);
     if (this.busy) throw new BusyError(`${where}: the network is busy; its weights may change`);
     return propagate(this, this.#spec, r.input, r.method);
+  }
+
+  /**
+   * The same estimates, asynchronously, and the 'covariance' method, which carries each layer's
+   * covariance up the network (src/ensemble/propagate-covariance.ts): its products are cubic in
+   * the layer width (about 10^10 multiply-adds on the paper's network), so they run in float64 on
+   * the network's threads, holding the network like ensembleStats; `signal` aborts between products.
+   */
+  async propagateAsync(input: Float32Array, options?: { method?: PropagateMethod; signal?: AbortSignal }): Promise<PropagateResult> {
+    const where = 'Network.propagateAsync';
+    const r = propagateRequest(where, this.#spec, input, options, PROPAGATE_METHODS);
+    return this.#hold(where, 'propagating', r.signal, async () => {
+      const raw = this.#raw;
+      const weights = (h: number, l: number) => callNative(() => raw.getWeights(h, l));
+      const bias = (h: number) => callNative(() => raw.getBias(h));
+      if (r.method !== 'covariance') return propagate({ spec: this.#spec, getWeights: weights, getBias: bias }, this.#spec, r.input, r.method);
+      return propagateCovariance(this.#spec, r.input, {
+        weights,
+        bias,
+        product: (h, l, cov) => {
+          if (isAborted(r.signal)) throw new AbortError(`${where}: the signal was aborted`);
+          return awaitNative(native().propagateCovariance(raw, h, l, cov));
+        },
+      });
+    });
   }
 }
 

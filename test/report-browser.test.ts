@@ -40,7 +40,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`report page in headless chromium${exists
         expect(f.box[0]).toBeGreaterThan(100);
         expect(f.box[1]).toBeGreaterThan(50);
       }
-      expect(await page.locator('table.claims tbody tr').count()).toBe(13);
+      expect(await page.locator('table.claims tbody tr').count()).toBe(14);
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { approximationLayer, LAYER_COLUMN_NAMES } from '../app/report/analysis.js';
 import { completeColumns, serializeColumns } from '../app/report/checkpoint.js';
 import {
-  boundClaim, consistencyClaim, deltaMethodClaim, eMinusOStarClaim, gaussianGapClaim, phasesClaim, secondOrderClaim, shortRunNote, sparsityClaim, testErrorClaim,
+  boundClaim, consistencyClaim, deltaMethodClaim, eMinusOStarClaim, gaussianGapClaim, phasesClaim, propagatedGapClaim, secondOrderClaim, shortRunNote, sparsityClaim, testErrorClaim,
 } from '../app/report/claims.js';
 import { keepHalfClaim, sparseConsistencyClaim } from '../app/report/claims-eq31.js';
 import { eMinusGClaim, nwgmVsGClaim } from '../app/report/claims-geometric.js';
 import { renderHtml } from '../app/report/html.js';
-import { keepHalfLayer, sparseConsistencyLayer } from '../app/report/eq31.js';
+import { eq31Variance, keepHalfLayer, sparseConsistencyLayer } from '../app/report/eq31.js';
 import { geometricGapSummary } from '../app/report/geometric-gaps.js';
 import type { ApproximationLayer, Band, Figure2aLayer, GeometricGapBin, GeometricGapSummary, RunSettings, SparseConsistencyLayer } from '../app/report/results.js';
 import { seededRandom } from '../app/report/stats-math.js';
@@ -20,7 +20,7 @@ function approx(layer: number, o: Partial<ApproximationLayer> = {}): Approximati
   return {
     layer, units: 1000, boundHolds: 1, boundViolations: 0, boundViolationsBeyondNoise: 0, boundTightness: 0.1,
     secondOrderMedianRelError: 0.05, secondOrderMedianRelErrorSE: 0.01, deltaMethodMedianRelError: 0.05, deltaMethodMedianRelErrorSE: 0.01,
-    gaussianGapMedianRelError: 0.05, gaussianGapMedianRelErrorSE: 0.01, comparedUnits: 500,
+    gaussianGapMedianRelError: 0.05, gaussianGapMedianRelErrorSE: 0.01, propagatedGapMedianRelError: 0.08, propagatedGapMedianRelErrorSE: 0.01, comparedUnits: 500,
     meanAbsEMinusOStarActive: 0.01, meanAbsEMinusOStarInactive: 0.001, activeFraction: 0.2, ...o,
   };
 }
@@ -63,6 +63,11 @@ describe('claims: the rows of Section 6', () => {
       expect(claim([approx(1), approx(2, { [field]: 0.11 })]).agrees).toBe(false);
     });
   }
+
+  it('sampling-free: median relative error ≤ 15% in every layer', () => {
+    expect(propagatedGapClaim([approx(1), approx(2, { propagatedGapMedianRelError: 0.15 })]).agrees).toBe(true);
+    expect(propagatedGapClaim([approx(1), approx(2, { propagatedGapMedianRelError: 0.16 })]).agrees).toBe(false);
+  });
 
   it('e-minus-ostar: inactive neurons at most 0.25× the active ones in every layer, and growth under 4', () => {
     const layers = [approx(1), approx(2, { meanAbsEMinusOStarActive: 0.02, meanAbsEMinusOStarInactive: 0.005 })];
@@ -227,6 +232,10 @@ describe('claims: Eq. 31 on the network', () => {
     const row0 = w.weights.slice(0, cols);
     const direct = row0.reduce((s, x, j) => s + x * x * below[j]! ** 2 * 0.25, 0);
     expect(theory.sumVariance(row0, below, 0.5)).toBeCloseTo(direct, 14);
+    // The report's unchecked Eq. 31 is the theory function, for one keep and for per-unit keeps.
+    const perUnit = below.map((_, j) => 0.1 + 0.02 * j);
+    expect(eq31Variance(row0, below, 0.5)).toBeCloseTo(theory.sumVariance(row0, below, 0.5), 14);
+    expect(eq31Variance(row0, below, perUnit)).toBeCloseTo(theory.sumVariance(row0, below, perUnit), 14);
     // A dense layer below (its mirror is the sparse one) reverses the verdict.
     const dense = sparseConsistencyLayer(2, w, 0.5, [{ below: below.map((o) => 1 - o), meanS, deterministic }]);
     expect(dense.meanPredictedStdSparse).toBeGreaterThan(dense.meanPredictedStdMirrored);
@@ -251,10 +260,10 @@ describe('checkpoint columns', () => {
 
   it('the synthetic report has every row with finite numbers, and the page shows each', () => {
     const r = syntheticResults(30);
-    expect(r.claims).toHaveLength(13);
+    expect(r.claims).toHaveLength(14);
     for (const c of r.claims) for (const v of Object.values(c.numbers)) expect(Number.isFinite(v), `${c.id}`).toBe(true);
     const html = renderHtml(r, []);
-    expect(html.match(/<tr class="(agrees|differs)">/g)).toHaveLength(13);
+    expect(html.match(/<tr class="(agrees|differs)">/g)).toHaveLength(14);
     for (const id of ['e-minus-g', 'nwgm-vs-g', 'sparse-consistency', 'keep-half']) {
       const c = r.claims.find((x) => x.id === id)!;
       expect(html).toContain(c.criterion.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));

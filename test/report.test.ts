@@ -148,7 +148,7 @@ describe('reproduce pipeline (tiny)', () => {
     expect(json.figure2a.layers[0]!.sparsity!.every((x) => x >= 0 && x <= 1)).toBe(true);
     expect(json.figure3.layers[0]!.counts.reduce((a, b) => a + b, 0)).toBe(20 * 32);
     expect(json.claims.map((c) => c.id)).toEqual([
-      'bound', 'second-order', 'gaussian-s', 'delta-method', 'e-minus-ostar', 'consistency', 'sparse', 'phases',
+      'bound', 'second-order', 'gaussian-s', 'sampling-free', 'delta-method', 'e-minus-ostar', 'consistency', 'sparse', 'phases',
       'e-minus-g', 'nwgm-vs-g', 'sparse-consistency', 'keep-half', 'test-error',
     ]);
     expect(json.sparseConsistency.map((l) => l.layer)).toEqual([2, 3, 4]);

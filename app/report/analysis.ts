@@ -19,6 +19,8 @@ export interface LayerColumns {
   deltaMethod: ArrayLike<number>;
   /** The Gaussian-S estimate of E − NWGM (ensembleStats' gaussianGap). */
   gaussianGap: ArrayLike<number>;
+  /** The sampling-free estimate of E − NWGM: propagateAsync({ method: 'covariance' })'s gap. */
+  propagatedGap: ArrayLike<number>;
   bound: ArrayLike<number>;
   /** Standard error of the Monte Carlo mean E(O). */
   standardError: ArrayLike<number>;
@@ -29,7 +31,7 @@ export interface LayerColumns {
 /** Every column of LayerColumns: a stored input lacking one of them is measured again. */
 export const LAYER_COLUMN_NAMES: ReadonlyArray<keyof LayerColumns> = [
   'mean', 'variance', 'std', 'geometricMean', 'complementGeometricMean', 'nwgm', 'deterministic',
-  'secondOrder', 'deltaMethod', 'gaussianGap', 'bound', 'standardError', 'meanS',
+  'secondOrder', 'deltaMethod', 'gaussianGap', 'propagatedGap', 'bound', 'standardError', 'meanS',
 ];
 
 const toArray = (v: ArrayLike<number>): number[] => Array.from(v);
@@ -69,6 +71,7 @@ export function approximationLayer(layer: number, perInput: LayerColumns[], boot
   const relSecond: number[] = [];
   const relDelta: number[] = [];
   const relGaussian: number[] = [];
+  const relPropagated: number[] = [];
   const absActive: number[] = [];
   const absInactive: number[] = [];
   const tightness: number[] = [];
@@ -90,6 +93,7 @@ export function approximationLayer(layer: number, perInput: LayerColumns[], boot
         const d = c.deltaMethod[i]!;
         if (Number.isFinite(d)) relDelta.push(Math.abs(d - gap) / Math.abs(gap));
         relGaussian.push(Math.abs(c.gaussianGap[i]! - gap) / Math.abs(gap));
+        relPropagated.push(Math.abs(c.propagatedGap[i]! - gap) / Math.abs(gap));
       }
       const o = c.deterministic[i]!;
       (o > ACTIVE_THRESHOLD ? absActive : absInactive).push(Math.abs(E - o));
@@ -108,6 +112,8 @@ export function approximationLayer(layer: number, perInput: LayerColumns[], boot
     deltaMethodMedianRelErrorSE: medianStandardError(relDelta, 200, bootstrapSeed + 1),
     gaussianGapMedianRelError: median(relGaussian),
     gaussianGapMedianRelErrorSE: medianStandardError(relGaussian, 200, bootstrapSeed + 2),
+    propagatedGapMedianRelError: median(relPropagated),
+    propagatedGapMedianRelErrorSE: medianStandardError(relPropagated, 200, bootstrapSeed + 3),
     comparedUnits: relSecond.length,
     meanAbsEMinusOStarActive: mean(absActive),
     meanAbsEMinusOStarInactive: mean(absInactive),

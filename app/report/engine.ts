@@ -3,11 +3,15 @@
 import type { Network } from 'dropout-ensemble';
 import type { LayerColumns } from './analysis.js';
 
-/** Per-neuron statistics of the hidden layers (paper layers 1..L−1) at one input, as plain Float64Arrays. */
+/**
+ * Per-neuron statistics of the hidden layers (paper layers 1..L−1) at one input, as plain
+ * Float64Arrays, with the sampling-free estimate of E − NWGM beside them (propagateAsync 'covariance').
+ */
 export async function hiddenLayerStats(net: Network, input: Float32Array, samples: number, seed: number, signal?: AbortSignal): Promise<LayerColumns[]> {
   const stats = await net.ensembleStats(input, { samples, seed, ...(signal ? { signal } : {}) });
+  const propagated = await net.propagateAsync(input, { method: 'covariance', ...(signal ? { signal } : {}) });
   const hidden = stats.layers.slice(0, stats.layers.length - 1);
-  return hidden.map((l) => ({
+  return hidden.map((l, k) => ({
     mean: Float64Array.from(l.mean),
     variance: Float64Array.from(l.variance),
     std: Float64Array.from(l.std),
@@ -18,6 +22,7 @@ export async function hiddenLayerStats(net: Network, input: Float32Array, sample
     secondOrder: Float64Array.from(l.secondOrder),
     deltaMethod: Float64Array.from(l.deltaMethod),
     gaussianGap: Float64Array.from(l.gaussianGap),
+    propagatedGap: Float64Array.from(propagated.layers[k]!.gap),
     bound: Float64Array.from(l.bound),
     standardError: Float64Array.from(l.standardError),
     meanS: Float64Array.from(l.meanS),

@@ -27,6 +27,27 @@ export interface SparseConsistencyInput {
   deterministic: ArrayLike<number>;
 }
 
+/**
+ * Eq. 31, Σ_j w_j² O_j² p_j(1 − p_j), as theory.sumVariance computes it, without its argument
+ * checks: the report calls it for every unit, input and keep (millions of times on the paper's
+ * network), on arrays it made itself.
+ */
+export function eq31Variance(row: ArrayLike<number>, activities: ArrayLike<number>, keeps: number | ArrayLike<number>): number {
+  let v = 0;
+  if (typeof keeps === 'number') {
+    for (let j = 0; j < row.length; j++) {
+      const wo = row[j]! * activities[j]!;
+      v += wo * wo;
+    }
+    return v * keeps * (1 - keeps);
+  }
+  for (let j = 0; j < row.length; j++) {
+    const wo = row[j]! * activities[j]!;
+    v += wo * wo * keeps[j]! * (1 - keeps[j]!);
+  }
+  return v;
+}
+
 function rowsOf(w: LayerWeights): Float64Array[] {
   const all = Float64Array.from(w.weights);
   return Array.from({ length: w.rows }, (_, i) => all.subarray(i * w.cols, (i + 1) * w.cols));
@@ -53,10 +74,10 @@ export function sparseConsistencyLayer(layer: number, w: LayerWeights, keeps: nu
     for (const o of sparse) if (!(o > ACTIVE_THRESHOLD)) inactiveBelow++;
     unitsBelow += sparse.length;
     rows.forEach((row, i) => {
-      const vSparse = theory.sumVariance(row, sparse, keeps);
-      const vMirrored = theory.sumVariance(row, mirrored, keeps);
+      const vSparse = eq31Variance(row, sparse, keeps);
+      const vMirrored = eq31Variance(row, mirrored, keeps);
       total += vSparse;
-      fromInactive += theory.sumVariance(row, inactiveOnly, keeps);
+      fromInactive += eq31Variance(row, inactiveOnly, keeps);
       if (vMirrored > 0) ratios.push(vSparse / vMirrored);
       if (x.deterministic[i]! > ACTIVE_THRESHOLD) {
         stdSparse.push(Math.sqrt(theory.logisticGaussianMoments(x.meanS[i]!, vSparse, unit).variance));
@@ -86,7 +107,7 @@ export function keepHalfLayer(layer: number, w: LayerWeights, activities: ArrayL
   const below = activities.map((a) => Float64Array.from(a));
   const meanVariance = keeps.map((p) => {
     let sum = 0;
-    for (const a of below) for (const row of rows) sum += theory.sumVariance(row, a, p);
+    for (const a of below) for (const row of rows) sum += eq31Variance(row, a, p);
     return sum / (rows.length * activities.length);
   });
   const top = Math.max(...meanVariance);

@@ -201,6 +201,9 @@ export interface ApproximationLayer {
   deltaMethodMedianRelErrorSE: number;
   gaussianGapMedianRelError: number;
   gaussianGapMedianRelErrorSE: number;
+  /** The same for the sampling-free estimate (propagateAsync 'covariance'). */
+  propagatedGapMedianRelError: number;
+  propagatedGapMedianRelErrorSE: number;
   /** Units whose Monte Carlo gap was large enough to compare against (see analysis.ts). */
   comparedUnits: number;
   /** Mean |E − O*| over active (O* > 0.1) and inactive units. */

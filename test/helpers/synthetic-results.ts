@@ -15,7 +15,7 @@ export function syntheticLayer(units: number, rand: () => number): LayerColumns 
   const col = () => new Float64Array(units);
   const c = {
     mean: col(), variance: col(), std: col(), geometricMean: col(), complementGeometricMean: col(), nwgm: col(), deterministic: col(),
-    secondOrder: col(), deltaMethod: col(), gaussianGap: col(), bound: col(), standardError: col(), meanS: col(),
+    secondOrder: col(), deltaMethod: col(), gaussianGap: col(), propagatedGap: col(), bound: col(), standardError: col(), meanS: col(),
   };
   for (let i = 0; i < units; i++) {
     const E = Math.min(0.999, Math.max(0.001, rand() ** 3));
@@ -33,6 +33,7 @@ export function syntheticLayer(units: number, rand: () => number): LayerColumns 
     c.secondOrder[i] = (V * (1 - 2 * E)) / (1 - 2 * V);
     c.deltaMethod[i] = delta;
     c.gaussianGap[i] = gap * (1 + 0.04 * (rand() - 0.5));
+    c.propagatedGap[i] = gap * (1 + 0.1 * (rand() - 0.5));
     c.bound[i] = 2 * E * (1 - E) * Math.abs(1 - 2 * E);
     c.standardError[i] = Math.sqrt(V / 10000);
   }

@@ -270,10 +270,11 @@ describe('checkpoint columns', () => {
     }
   });
 
-  it('a short run names the learning phases among the rows a full run judges', () => {
+  it('a short run names consistency among the rows a full run judges, and not the phases', () => {
     const r = syntheticResults(30);
-    const claims = r.claims.map((c) => (c.id === 'phases' ? { ...c, agrees: false } : c));
-    expect(shortRunNote(claims)).toContain('the learning phases');
+    const claims = r.claims.map((c) => (c.id === 'phases' || c.id === 'consistency' ? { ...c, agrees: false } : c));
+    expect(shortRunNote(claims)).toContain('consistency');
+    expect(shortRunNote(claims)).not.toContain('phases');
     expect(shortRunNote(claims.map((c) => ({ ...c, agrees: true })))).toBe('');
   });
 });

@@ -119,6 +119,7 @@ describe("propagateAsync({ method: 'covariance' })", () => {
     expect(() => net.propagate(x, { method: 'covariance' as 'gaussian' })).toThrow(InvalidArgumentError);
     await expect(net.propagateAsync(x, { method: 'exact' as 'gaussian' })).rejects.toThrow(InvalidArgumentError);
     await expect(net.propagateAsync(new Float32Array(4), { method: 'covariance' })).rejects.toThrow(InvalidArgumentError);
+    await expect(net.propagateAsync(x, { method: 'covariance', signal: {} as AbortSignal })).rejects.toThrow(InvalidArgumentError);
     const running = net.propagateAsync(x, { method: 'covariance' });
     expect(net.busy).toBe(true);
     expect(() => net.getWeights(1, 0)).toThrow(BusyError);

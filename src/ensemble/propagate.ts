@@ -14,6 +14,7 @@
 // Every method also gives `gap`, its estimate of E − NWGM: for logistic and softmax units
 // NWGM = f(E(S)) exactly (Eq. 5–7), so the estimate is E(O) − f(E(S)) with both from the method.
 import { checkEnum, checkFloat32, checkOptions } from '../validate.js';
+import { checkAbortSignal } from '../signal.js';
 import type { Activation, ResolvedSpec } from '../network/spec.js';
 import type { NetworkLike } from '../network/description.js';
 import { activationName, layerShapes } from '../network/description.js';
@@ -55,7 +56,7 @@ export function propagateRequest(
   const x = checkFloat32(where, 'input', input, spec.inputs);
   const o = checkOptions<{ method: PropagateMethod; signal: AbortSignal }>(where, 'options', options, methods.includes('covariance') ? ['method', 'signal'] : ['method']);
   const method = o.method === undefined ? 'nwgm' : checkEnum(where, 'options.method', o.method, methods);
-  return { input: x, method, ...(o.signal === undefined ? {} : { signal: o.signal }) };
+  return { input: x, method, ...(o.signal === undefined ? {} : { signal: checkAbortSignal(where, 'options.signal', o.signal) }) };
 }
 
 /** The gated inputs X_j = δ_j O_j of one source layer: E X = p m, Var X = p(v + m²) − p² m² (gate independent of O_j). */

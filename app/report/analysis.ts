@@ -47,6 +47,7 @@ export function figure1Layer(layer: number, c: LayerColumns): Figure1Layer {
     secondOrder: toArray(c.secondOrder),
     deltaMethod: toArray(c.deltaMethod),
     gaussianGap: toArray(c.gaussianGap),
+    propagatedGap: toArray(c.propagatedGap),
     bound: toArray(c.bound),
     std: toArray(c.std),
   };

@@ -24,7 +24,7 @@ const SYMLOG_TICKS = [-0.1, -0.01, -0.001, -0.0001, 0, 0.0001, 0.001, 0.01, 0.1]
 const r = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(5)) : null);
 const layerName = (h: number) => `hidden layer ${h}`;
 
-/** Figure 1, left: E − NWGM, Eq. 20, the delta method, the Gaussian-S estimate and the Eq. 22 bound against E, per layer. */
+/** Figure 1, left: E − NWGM, Eq. 20, the delta method, the Gaussian-S and sampling-free estimates and the Eq. 22 bound against E, per layer. */
 export function figure1Left(res: Results): Figure {
   const points: Array<Record<string, unknown>> = [];
   const curve: Array<Record<string, unknown>> = [];
@@ -34,6 +34,7 @@ export function figure1Left(res: Results): Figure {
       points.push({ layer: layerName(l.layer), E: r(E), series: 'Eq. 20 (second order)', value: r(l.secondOrder[i]!) });
       points.push({ layer: layerName(l.layer), E: r(E), series: 'delta method', value: r(l.deltaMethod[i]!) });
       points.push({ layer: layerName(l.layer), E: r(E), series: 'Gaussian S', value: r(l.gaussianGap[i]!) });
+      points.push({ layer: layerName(l.layer), E: r(E), series: 'sampling-free (covariance)', value: r(l.propagatedGap[i]!) });
     });
     // Eq. 22 depends on E alone: drawn as a curve over the range of E seen in the layer.
     for (let k = 0; k <= 100; k++) {
@@ -41,7 +42,7 @@ export function figure1Left(res: Results): Figure {
       curve.push({ layer: layerName(l.layer), E, series: 'Eq. 22 bound', value: r(2 * E * (1 - E) * (1 - 2 * E)) }); // Eq. 22 bounds |E − NWGM|; drawn with the sign of 1 − 2E, the side the gap lies on
     }
   }
-  const colors = { domain: ['E − NWGM (Monte Carlo)', 'Eq. 20 (second order)', 'delta method', 'Gaussian S', 'Eq. 22 bound'], range: ['#000000', '#ff7f0e', '#2ca02c', '#1f77b4', '#9467bd'] };
+  const colors = { domain: ['E − NWGM (Monte Carlo)', 'Eq. 20 (second order)', 'delta method', 'Gaussian S', 'sampling-free (covariance)', 'Eq. 22 bound'], range: ['#000000', '#ff7f0e', '#2ca02c', '#1f77b4', '#d62728', '#9467bd'] };
   const spec: TopLevelSpec = {
     $schema: SCHEMA,
     config: CONFIG,

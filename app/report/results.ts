@@ -79,6 +79,8 @@ export interface Figure1Layer {
   deltaMethod: number[];
   /** The Gaussian-S estimate: E[f(S)] − f(E(S)) for S Gaussian with the sample's mean and variance of S. */
   gaussianGap: number[];
+  /** The sampling-free estimate (propagateAsync 'covariance'). */
+  propagatedGap: number[];
   /** Eq. 22: 2E(1−E)|1−2E|. */
   bound: number[];
   std: number[];

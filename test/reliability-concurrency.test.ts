@@ -107,12 +107,12 @@ interface WorkerReport {
   errors: string[];
   identical: boolean;
   identicalAfterTerminate: boolean;
-  terminatedExitCode: number;
-  terminateSeconds: number;
+  terminatedExitCodes: number[];
+  terminateSeconds: number[];
 }
 
 describe('worker_threads', () => {
-  it('the addon loads and computes in 3 workers at once, bit-identical to the main thread, and survives a terminated worker', async () => {
+  it('the addon loads and computes in 3 workers at once, bit-identical to the main thread, and survives workers terminated mid-call without waiting for the call', async () => {
     const child = await runFixture<WorkerReport>('workers.ts', {}, { timeoutMs: 60_000 });
     expect(child.signal, child.stderr).toBeNull();
     expect(child.code, child.stderr).toBe(0);
@@ -123,7 +123,10 @@ describe('worker_threads', () => {
     expect(r.workers).toBe(3);
     expect(r.identical).toBe(true);
     expect(r.identicalAfterTerminate).toBe(true);
-    expect(r.terminatedExitCode).toBe(1); // terminate()'s documented code
+    expect(r.terminatedExitCodes).toEqual([1, 1]); // terminate()'s documented code
+    // The calls would run for minutes; terminate() waits for one minibatch or pass (milliseconds
+    // here), and 5 s leaves room for a loaded machine.
+    for (const s of r.terminateSeconds) expect(s).toBeLessThan(5);
   }, 70_000);
 });
 

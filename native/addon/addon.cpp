@@ -11,10 +11,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* st = new AddonState();
   st->pool.reset(new de::ThreadPool(de::hardware_threads()));
   env.SetInstanceData<AddonState>(st);  // deleted by Node when this environment is torn down
-  // A worker's termination runs the environment's cleanup hooks (before the state above is freed):
-  // running operations are aborted so that the termination does not wait for them.
-  std::shared_ptr<Shutdown> shutdown = st->shutdown;
-  env.AddCleanupHook([shutdown] { shutdown->stop(); });
+  // A worker's termination or the environment's end runs the environment's cleanup hooks (before
+  // the state above is freed): the call threads abort and join every running operation then.
+  st->calls.reset(new CallThreads(env, st->shutdown));
   // process.exit() and fatal errors run no cleanup hook: src/native.ts calls this from 'exit'.
   exports.Set("stopAll", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     state(info.Env()).shutdown->stop();

@@ -75,7 +75,9 @@ uint64_t get_seed(const Napi::Value& v) {
   return static_cast<uint64_t>(d);
 }
 
-PromiseWorker::PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+PromiseWorker::PromiseWorker(Napi::Env env) : env_(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+void PromiseWorker::Queue() { state(env_).calls->run(this); }
 
 void PromiseWorker::Execute() {
   const de::cpu::FlushSubnormalsScope flush;  // as on the pool's threads (cpu/float_env.h)
@@ -90,8 +92,7 @@ void PromiseWorker::Execute() {
   }
 }
 
-void PromiseWorker::OnOK() {
-  Napi::Env env = Env();
+void PromiseWorker::Settle(Napi::Env env) {
   Napi::HandleScope scope(env);
   if (!result_.ok()) {
     deferred_.Reject(make_error(env, result_).Value());
@@ -107,7 +108,5 @@ void PromiseWorker::OnOK() {
     deferred_.Reject(make_error(env, "ERR_INTERNAL", e.what()).Value());
   }
 }
-
-void PromiseWorker::OnError(const Napi::Error& e) { deferred_.Reject(e.Value()); }
 
 }  // namespace de_addon

@@ -1,5 +1,5 @@
 // Shared pieces of the binding: typed errors from core statuses, typed-array access, the
-// per-instance addon state, and a Promise-returning AsyncWorker base. No arithmetic here.
+// per-instance addon state, and the Promise-settling base of every asynchronous call. No arithmetic here.
 #pragma once
 #include <napi.h>
 
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "addon/call_threads.h"
 #include "addon/shutdown.h"
 #include "common/status.h"
 #include "core/thread_pool.h"
@@ -20,6 +21,7 @@ struct AddonState {
   Napi::FunctionReference networkCtor;
   // Shared with worker threads, which may outlive this state at a worker's termination.
   std::shared_ptr<Shutdown> shutdown = std::make_shared<Shutdown>();
+  std::unique_ptr<CallThreads> calls;  // the asynchronous calls' threads (call_threads.h)
 };
 AddonState& state(Napi::Env env);
 
@@ -67,22 +69,30 @@ Napi::Float64Array copy_out(Napi::Env env, const std::vector<double>& v);
 int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback);
 uint64_t get_seed(const Napi::Value& v);  // JS number in [0, 2^53) → uint64
 
-// An AsyncWorker that settles a Promise. Subclasses fill Run() (worker thread: touch only the
-// baton) and Resolve() (main thread: build the result). A Result error becomes a typed rejection;
-// C++ exceptions thrown in Run() are caught and become ERR_INTERNAL / ERR_OUT_OF_MEMORY.
-class PromiseWorker : public Napi::AsyncWorker {
+// An asynchronous operation that settles a Promise. Subclasses fill Run() (a call thread of
+// call_threads.h: touch only the baton) and Resolve() (main thread: build the result). A Result
+// error becomes a typed rejection; C++ exceptions thrown in Run() are caught and become
+// ERR_INTERNAL / ERR_OUT_OF_MEMORY.
+class PromiseWorker {
  public:
   explicit PromiseWorker(Napi::Env env);
+  virtual ~PromiseWorker() = default;
+  PromiseWorker(const PromiseWorker&) = delete;
+  PromiseWorker& operator=(const PromiseWorker&) = delete;
   Napi::Promise promise() { return deferred_.Promise(); }
+  // Main thread: hands the worker to the environment's call threads, which own and delete it
+  // from then on. Throws (and the worker stays the caller's) only if it could not be queued.
+  void Queue();
 
  protected:
   virtual de::Result Run() = 0;
   virtual Napi::Value Resolve(Napi::Env env) = 0;
 
  private:
-  void Execute() final;
-  void OnOK() final;
-  void OnError(const Napi::Error& e) final;
+  friend class CallThreads;
+  void Execute();            // a call thread
+  void Settle(Napi::Env env);  // main thread
+  Napi::Env env_;
   Napi::Promise::Deferred deferred_;
   de::Result result_;
 };

@@ -82,7 +82,12 @@ Napi::Value start(Napi::Env env, Make make) {
     return rejected(env, e);
   }
   Napi::Promise p = w->promise();
-  w->Queue();
+  try {
+    w->Queue();
+  } catch (const Napi::Error& e) {
+    delete w;
+    return rejected(env, e);
+  }
   return p;
 }
 

@@ -1,4 +1,4 @@
-// train() and predict() of the JS Network: each an AsyncWorker (PromiseWorker) holding a
+// train() and predict() of the JS Network: each a PromiseWorker (common.h) holding a
 // NetworkLease; progress reaches JS through ThreadSafeFunctions. The worker thread touches only
 // the baton (options, referenced typed arrays) and the leased network. With options.probes, the
 // learning-phase recorder (probe_hooks.h) runs on the worker thread between minibatches and each

@@ -1,7 +1,7 @@
 // The environment going away while native work runs: process.exit() (also from a callback), an
-// uncaught exception or unhandled rejection, or a worker_threads Worker terminated. Node then joins
-// its thread pool, so a worker thread still training, or waiting for a JS callback that the event
-// loop will never run, would hang the exit forever. On shutdown every running operation of this
+// uncaught exception or unhandled rejection, or a worker_threads Worker terminated. A call thread
+// still training, or waiting for a JS callback that the event loop will never run, would hold the
+// exit (or the teardown that joins it, call_threads.h) forever. On shutdown every running operation of this
 // environment is aborted (its network's abort flag, polled between minibatches and passes) and no
 // worker thread waits for a callback any longer.
 #pragma once

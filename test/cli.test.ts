@@ -1,8 +1,8 @@
 // The command line, run as users run it: `node dist/app/cli/main.js` (built by `npm run prepare`;
 // rebuilt first when a source file of the library or the application is newer). Every failure must be one line on stderr, a non-zero exit
 // code, and never a stack trace.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -149,4 +149,54 @@ describe('dropout-ensemble: habits of a command line', () => {
     const r = cli('train', '--images', images, '--labels', labels, '--epochs', '1000', '--out', join(dir, 'missing', 'm.bin'));
     expectOneLineError(r, 2, /--out .*the folder .*missing does not exist/);
   });
+});
+
+/** Starts `train` for practically ever, sends SIGINT once training has begun, and again `again` ms later. */
+async function interruptTraining(out: string, again?: number) {
+  const child = spawn(process.execPath, [MAIN, 'train', '--images', images, '--labels', labels, '--hidden', '200,200', '--epochs', '100000', '--out', out],
+    { cwd: ROOT, env: { ...process.env, DE_DEBUG: '' } });
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; seconds: number }>((resolve) => {
+    let t0 = 0;
+    const started = () => {
+      if (t0 || !/epoch 2:/.test(output)) return;
+      t0 = Date.now();
+      child.kill('SIGINT');
+      if (again !== undefined) setTimeout(() => child.kill('SIGINT'), again);
+    };
+    child.stdout.on('data', (d) => { output += d; started(); });
+    child.stderr.on('data', (d) => { output += d; started(); });
+    child.on('exit', (code, signal) => resolve({ code, signal, seconds: (Date.now() - t0) / 1000 }));
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);  // a hang shows as SIGKILL
+  const r = await exited;
+  clearTimeout(timer);
+  return { ...r, output };
+}
+
+describe('dropout-ensemble: Ctrl-C', () => {
+  it('the first Ctrl-C stops training after the current minibatch and saves a model that loads', async () => {
+    const out = join(dir, 'interrupted.bin');
+    const r = await interruptTraining(out);
+    expect(r.signal, r.output).toBeNull();
+    expect(r.code, r.output).toBe(130);
+    expect(r.seconds).toBeLessThan(10);
+    expect(r.output).toContain('interrupted: saved at the last completed minibatch');
+    const net = await Network.load(out);
+    expect(net.spec.layers.map((l) => l.units)).toEqual([200, 200, 10]);
+    expect(net.getWeights(1, 0)).toHaveLength(200 * 784);
+  }, 70_000);
+
+  it('a second Ctrl-C quits at once, whenever it comes, and leaves no partial file', async () => {
+    for (const [i, again] of [0, 30, 150, 400].entries()) {
+      const out = join(dir, `twice-${i}.bin`);
+      const r = await interruptTraining(out, again);
+      // Quit by the handler (130, "stopped without saving") or, when the first stop has already
+      // finished its save, by the signal's default action; never a hang (SIGKILL after 60 s).
+      expect(r.signal === null ? r.code : r.signal, r.output).toBeOneOf([130, 'SIGINT']);
+      expect(r.seconds, r.output).toBeLessThan(10);
+      if (existsSync(out)) await Network.load(out);  // whatever was written is whole
+    }
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp') || f.startsWith('.')), 'no temporary files left').toEqual([]);
+  }, 240_000);
 });

@@ -35,6 +35,14 @@
       ]
     },
     {
+      "target_name": "de_cpu_avx512bf16",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').cpu_avx512bf16.join(' ')\")"],
+      "conditions": [
+        ["target_arch=='x64'", { "cflags_cc": ["-mavx512f", "-mavx512bf16", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"], "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bf16", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"] } }]
+      ]
+    },
+    {
       "target_name": "dropout_ensemble",
       "sources": [
         "<!@(node -p \"require('./native/sources.json').common.join(' ')\")",
@@ -43,7 +51,7 @@
         "<!@(node -p \"require('./native/sources.json').cuda_host.join(' ')\")",
         "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"
       ],
-      "dependencies": ["de_cpu_avx2", "de_cpu_avx512"],
+      "dependencies": ["de_cpu_avx2", "de_cpu_avx512", "de_cpu_avx512bf16"],
       "libraries": ["-lpthread", "-ldl"]
     }
   ]

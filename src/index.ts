@@ -8,7 +8,7 @@ export * as theory from './theory/index.js';
 export { Network } from './network/network.js';
 export type { SaveOptions, LoadOptions } from './network/network.js';
 export type { NetworkSpec, LayerSpec, Activation, ActivationName, LogisticActivation, DropoutMode, Backend, ResolvedSpec, ResolvedLayer } from './network/spec.js';
-export type { TrainOptions, EpochStats, Progress, Schedule, ExponentialSchedule, LinearSchedule, Optimizer, MaskSharing, ProbeOptions, ProbeRecord, ProbeLayerRecord, TrainHistory } from './network/train-options.js';
+export type { TrainOptions, EpochStats, Progress, Schedule, ExponentialSchedule, LinearSchedule, Optimizer, MaskSharing, Precision, ProbeOptions, ProbeRecord, ProbeLayerRecord, TrainHistory } from './network/train-options.js';
 export type { Dataset, Loss } from './network/dataset.js';
 export type { PredictOptions, PredictMethod } from './network/predict.js';
 export { loadIdx, parseIdx } from './data/idx.js';

@@ -29,6 +29,12 @@ export interface Info {
    * CPU has AVX-512F), 'avx2' or 'portable' (also under DE_CPU_KERNEL=ref). They agree to float rounding.
    */
   momentsKernel: 'avx512' | 'avx2' | 'portable';
+  /**
+   * The products of `train(data, { precision: 'bf16' })`: `native` where the CPU has AVX512-BF16
+   * (vdpbf16ps, kernel 'avx512-bf16'); elsewhere the same bf16 product, bit for bit, emulated by the
+   * fp32 kernel over bf16-rounded operands (kernel '<cpuKernel>-bf16-emulated'), with no speed-up.
+   */
+  bf16: { native: boolean; kernel: string };
   /** Threads a Network uses by default (the cores available). */
   threads: number;
   /** Same as `threads` (kept for earlier callers). */
@@ -52,6 +58,7 @@ export function info(): Info {
   return {
     cpuKernel: raw.cpuKernel,
     momentsKernel: raw.momentsKernel as Info['momentsKernel'],
+    bf16: { native: raw.bf16Native, kernel: raw.bf16Kernel },
     threads: raw.hardwareThreads,
     hardwareThreads: raw.hardwareThreads,
     backends: { cpu: { built: true, usable: true }, cuda },

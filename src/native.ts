@@ -44,6 +44,7 @@ export interface RawKernels {
 // ---- info and limits (native/addon/info_binding.cpp) ----
 export interface RawInfo {
   cpuKernel: string; momentsKernel: string; hardwareThreads: number;
+  bf16Kernel: string; bf16Native: boolean;
   /** library: path when built; device: GPU when usable; reason: why not usable (empty strings otherwise). */
   cuda: { built: boolean; usable: boolean; library: string; device: string; reason: string };
 }
@@ -103,6 +104,7 @@ export interface RawTrainOptions {
   seed: number;                     // masks and shuffles (integer in [0, 2^53))
   shuffle: boolean;
   maskGroup: number;                // examples sharing one draw of unit gates (1 = per example)
+  precision?: 'fp32' | 'bf16';      // operands of the training products; absent = 'fp32'
   validation: RawTrainData | null;
   onEpoch: ((record: RawEpochRecord) => void) | null;     // called on the JS thread
   onProgress: ((progress: RawBatchProgress) => void) | null; // called on the JS thread, after updates

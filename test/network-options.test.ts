@@ -78,7 +78,7 @@ describe('resolveTrainOptions', () => {
   });
 
   it.each([
-    [data, { epoch: 1 }, InvalidArgumentError, 'Network.train: unknown option "epoch" in options (allowed: epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, validation, signal, onEpoch, onProgress, probes, onProbe, maskSharing)'],
+    [data, { epoch: 1 }, InvalidArgumentError, 'Network.train: unknown option "epoch" in options (allowed: epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, validation, signal, onEpoch, onProgress, probes, onProbe, maskSharing, precision)'],
     [data, { epochs: 0 }, OutOfRangeError, 'Network.train: options.epochs must be an integer in [1, 1000000], got 0'],
     [data, { batchSize: 4 }, OutOfRangeError, 'Network.train: options.batchSize must be an integer in [1, 3], got 4'],
     [data, { batchSize: 1.5 }, InvalidArgumentError, 'Network.train: options.batchSize must be an integer >= 1, got 1.5'],

@@ -22,6 +22,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("cpuKernel", Napi::String::New(env, cpu.gemm->name));
   r.Set("momentsKernel", Napi::String::New(env, cpu.moments_name));
+  // The bf16 products of train({ precision: 'bf16' }): native where the table runs vdpbf16ps.
+  r.Set("bf16Kernel", Napi::String::New(env, cpu.gemm_bf16->name));
+  r.Set("bf16Native", Napi::Boolean::New(env, cpu.gemm_bf16->k_per_slot == 2));
   r.Set("hardwareThreads", Napi::Number::New(env, de::hardware_threads()));
   std::string library;
   const bool built = de::find_cuda_library(&library).ok();

@@ -185,6 +185,10 @@ class TrainWorker : public PromiseWorker {
     opts_.seed = get_seed(o.Get("seed"));
     opts_.shuffle = o.Get("shuffle").ToBoolean().Value();
     opts_.maskGroup = get_int(o, "maskGroup", 1);
+    const std::string precision = o.Has("precision") ? get_string(o, "precision") : std::string("fp32");
+    if (precision == "fp32") opts_.precision = de::Precision::Fp32;
+    else if (precision == "bf16") opts_.precision = de::Precision::Bf16;
+    else throw_invalid(env, "precision must be 'fp32' or 'bf16'");
     opts_.abort = lease_.abort();
     probes_ = parse_probes(o, net, lease_.abort());
     if (probes_ && !onProbe_.active()) throw_invalid(env, "probes need an onProbe function");

@@ -12,6 +12,8 @@
 // before the rectangles start, and shared; when every one spans all of M (columns split), A is.
 // Packed per rectangle instead, B was packed 8 times over in the 10000-row forward product on 2
 // threads, and A 4 times at batch 100. The packed values are the same, so results are too.
+// A bf16 product (GemmArgs::precision) runs the same loops with the table's bf16 kernel, whose packed
+// rows hold packed_slots(kc) 32-bit slots (cpu/kernels.h) where fp32 rows hold kc floats.
 #include <algorithm>
 #include <atomic>
 #include <new>
@@ -83,19 +85,20 @@ struct Plan {
 constexpr int64_t kSharedPackMaxFloats = int64_t{1} << 22;
 
 // Packs all K of rows [0, rows) of a source (A: R = mr, B: R = nr) into dst, block p at p·stride,
+// its rows from r0 at r0·packed_slots(k),
 // one task per kc block, or per kc block and thread when R is a multiple of 8 (rows split on whole
 // micro-panels). The stride leaves kPackSlack floats after each block, and a packer with R below 8
 // (the transposing A packer, R = 6) writes two floats past its last panel, so its blocks are never
 // split between tasks: tasks never overlap.
-void pack_whole(const PackSource& src, PackFn pack, int R, int64_t rows, int64_t K, int64_t kc, int64_t stride,
-                float* dst, ThreadPool* pool, int threads) {
+void pack_whole(const CpuKernel& ker, const PackSource& src, PackFn pack, int R, int64_t rows, int64_t K, int64_t kc,
+                int64_t stride, float* dst, ThreadPool* pool, int threads) {
   const int parts = R % 8 == 0 ? threads : 1;
   const int64_t blocks = ceil_div(K, kc), panels = ceil_div(rows, R);
   auto task = [&](int64_t t, int) {
     const int64_t p = t / parts, part = t % parts;
     const int64_t r0 = panels * part / parts * R, r1 = std::min(rows, panels * (part + 1) / parts * R);
     const int64_t pc = p * kc, k = std::min(kc, K - pc);
-    if (r1 > r0) pack(src, r0, r1 - r0, pc, k, dst + p * stride + r0 * k);
+    if (r1 > r0) pack(src, r0, r1 - r0, pc, k, dst + p * stride + r0 * packed_slots(ker, k));
   };
   pool->parallel_for(blocks * parts, threads, task);
 }
@@ -106,28 +109,30 @@ void run_rectangle(const GemmArgs& g, const Plan& plan, int64_t i0, int64_t i1, 
   const int mr = ker.mr, nr = ker.nr;
   const int64_t ncCap = plan.sharedB ? 0 : std::min(plan.ncMax, round_up(j1 - j0, nr));
   const int64_t mcCap = plan.sharedA ? 0 : std::min(plan.mcMax, round_up(i1 - i0, mr));
-  const PackBuffers buf = gemm_pack_buffers(static_cast<size_t>(mcCap * plan.kc + kPackSlack),
-                                            static_cast<size_t>(ncCap * plan.kc + kPackSlack));
+  const int64_t slotsMax = packed_slots(ker, plan.kc);
+  const PackBuffers buf = gemm_pack_buffers(static_cast<size_t>(mcCap * slotsMax + kPackSlack),
+                                            static_cast<size_t>(ncCap * slotsMax + kPackSlack));
   const PackSource sa = a_source(g), sb = b_source(g);
   for (int64_t jc = j0; jc < j1; jc += plan.ncMax) {
     const int64_t nc = std::min(plan.ncMax, j1 - jc);
     for (int64_t pc = 0, p = 0; pc < g.K; pc += plan.kc, ++p) {
       const int64_t kc = std::min(plan.kc, g.K - pc);
+      const int64_t slots = packed_slots(ker, kc), kPacked = packed_k(ker, kc);
       const bool accumulate = pc > 0 || g.beta != 0.0f;
       const bool last = pc + kc == g.K;
-      const float* bPanel = plan.sharedB ? plan.sharedB + p * plan.bStride + jc * kc : buf.b;
+      const float* bPanel = plan.sharedB ? plan.sharedB + p * plan.bStride + jc * slots : buf.b;
       if (!plan.sharedB) ker.pack_b(sb, jc, nc, pc, kc, buf.b);
       for (int64_t ic = i0; ic < i1; ic += plan.mcMax) {
         const int64_t mc = std::min(plan.mcMax, i1 - ic);
-        const float* aBlock = plan.sharedA ? plan.sharedA + p * plan.aStride + ic * kc : buf.a;
+        const float* aBlock = plan.sharedA ? plan.sharedA + p * plan.aStride + ic * slots : buf.a;
         if (!plan.sharedA) ker.pack_a(sa, ic, mc, pc, kc, buf.a);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int n = static_cast<int>(std::min<int64_t>(nr, nc - jr));
-          const float* bp = bPanel + jr * kc;
+          const float* bp = bPanel + jr * slots;
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int m = static_cast<int>(std::min<int64_t>(mr, mc - ir));
             float* c = g.C + (ic + ir) * g.ldc + jc + jr;
-            ker.micro(kc, aBlock + ir * kc, bp, c, g.ldc, m, n, accumulate);
+            ker.micro(kPacked, aBlock + ir * slots, bp, c, g.ldc, m, n, accumulate);
             if (last) finish_tile(g, ic + ir, jc + jr, m, n);
           }
         }
@@ -150,9 +155,11 @@ Result masked_gemm(const GemmArgs& g, ThreadPool* pool, int threads) {
   if (pool) use = threads <= 0 ? pool->size() : std::min(threads, pool->size());
 
   Plan plan;
-  plan.ker = cpu::dispatch().gemm;  // read once: a concurrent test switch cannot mix kernels
+  const cpu::Dispatch& table = cpu::dispatch();  // read once: a concurrent test switch cannot mix kernels
+  plan.ker = g.precision == Precision::Bf16 ? table.gemm_bf16 : table.gemm;
   const CpuKernel& ker = *plan.ker;
-  plan.kc = ceil_div(g.K, ceil_div(g.K, ker.kc));  // e.g. K = 1200 → 5 blocks of 240
+  // e.g. K = 1200 → 5 blocks of 240; a multiple of k_pad, so that only the last block is padded.
+  plan.kc = round_up(ceil_div(g.K, ceil_div(g.K, ker.kc)), ker.k_pad);
   plan.mcMax = round_up(ker.mc, ker.mr);  // whole micro-panels, so the buffers below always fit
   plan.ncMax = round_up(ker.nc, ker.nr);
   GemmGrid grid = plan_gemm_grid(g.M, g.N, g.K, use, ker.mr, ker.nr, ker.nc);
@@ -161,11 +168,11 @@ Result masked_gemm(const GemmArgs& g, ThreadPool* pool, int threads) {
   std::atomic<bool> outOfMemory{false};
   try {
     const int64_t blocks = ceil_div(g.K, plan.kc);
-    const int64_t bStride = round_up(g.N, ker.nr) * plan.kc + kPackSlack;
-    const int64_t aStride = round_up(g.M, ker.mr) * plan.kc + kPackSlack;
+    const int64_t bStride = round_up(g.N, ker.nr) * packed_slots(ker, plan.kc) + kPackSlack;
+    const int64_t aStride = round_up(g.M, ker.mr) * packed_slots(ker, plan.kc) + kPackSlack;
     auto pack_shared = [&](const PackSource& src, PackFn pack, int R, int64_t rows, int64_t stride) {
       float* packed = gemm_shared_buffer(static_cast<size_t>(blocks * stride));
-      pack_whole(src, pack, R, rows, g.K, plan.kc, stride, packed, pool, use);
+      pack_whole(ker, src, pack, R, rows, g.K, plan.kc, stride, packed, pool, use);
       return packed;
     };
     if (parallel && grid.colParts == 1 && g.N <= plan.ncMax && blocks * bStride <= kSharedPackMaxFloats) {

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "core/gemm.h"
+#include "cpu/bf16_round.h"
 
 namespace de {
 
@@ -25,6 +26,12 @@ Result masked_gemm_reference(const GemmArgs& g) {
         double a = at(g.A, g.lda, g.ta, i, p) * mask_at(g.aMask, g.ldaMask, g.ta, i, p);
         if (g.aScale) a *= g.aScale[p];
         double b = at(g.B, g.ldb, g.tb, p, j) * mask_at(g.bMask, g.ldbMask, g.tb, p, j);
+        if (g.precision == Precision::Bf16) {  // the packers' operand: (x · mask) · scale in fp32, rounded
+          float af = at(g.A, g.lda, g.ta, i, p) * static_cast<float>(mask_at(g.aMask, g.ldaMask, g.ta, i, p));
+          if (g.aScale) af *= g.aScale[p];
+          a = cpu::round_to_bf16(af);
+          b = cpu::round_to_bf16(static_cast<float>(b));
+        }
         s += a * b;
       }
       float& c = g.C[i * g.ldc + j];

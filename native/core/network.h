@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "common/mask_streams.h"
+#include "core/gemm.h"
 #include "core/network_spec.h"
 #include "common/status.h"
 #include "core/thread_pool.h"
@@ -153,9 +154,10 @@ struct ForwardBuffers {
   std::vector<uint64_t*> connectionGates;
 };
 
-// O[L] of rows input rows. threads: pool threads to use (0 = all).
+// O[L] of rows input rows. threads: pool threads to use (0 = all). precision: of the operands of the
+// unit-dropout products (core/gemm.h); connection-gated edges compute in fp32 whatever it says.
 Result forward(const Network& net, const float* input, int64_t rows, const MaskSource& masks,
-               const ForwardBuffers& buf, int threads = 0);
+               const ForwardBuffers& buf, int threads = 0, Precision precision = Precision::Fp32);
 
 // The gates forward() draws with Philox, for callers that need them materialised.
 // Unit gates of layer l for rows [row0, row0 + rows): out [rows × units_l].
@@ -182,6 +184,7 @@ Result fill_connection_masks(const Network& net, uint64_t seed, MaskPurpose purp
 // computes grad (flat, the layout of params(); overwritten) = ∂E/∂params, summed over the rows.
 // dS[h], h in [1, L): scratch [rows × units_h] for the hidden deltas (overwritten).
 Result backward(const Network& net, const float* input, int64_t rows, const MaskSource& masks,
-                const ForwardBuffers& fwd, const std::vector<float*>& dS, float* grad, int threads = 0);
+                const ForwardBuffers& fwd, const std::vector<float*>& dS, float* grad, int threads = 0,
+                Precision precision = Precision::Fp32);
 
 }  // namespace de

@@ -15,7 +15,8 @@ namespace de {
 Result check_forward_buffers(const Network& net, int64_t rows, const MaskSource& masks, const ForwardBuffers& buf);
 
 Result backward(const Network& net, const float* input, int64_t rows, const MaskSource& masks,
-                const ForwardBuffers& fwd, const std::vector<float*>& dS, float* grad, int threads) {
+                const ForwardBuffers& fwd, const std::vector<float*>& dS, float* grad, int threads,
+                Precision precision) {
   Result r = check_forward_buffers(net, rows, masks, fwd);
   if (!r.ok()) return r;
   const int L = net.top();
@@ -65,6 +66,7 @@ Result backward(const Network& net, const float* input, int64_t rows, const Mask
         gw.tb = Trans::No; gw.B = A; gw.ldb = nl;
         if (unitMask[l]) { gw.bMask = unitMask[l]; gw.ldbMask = nl; }
         gw.C = dW; gw.ldc = nl;
+        gw.precision = precision;
         r = masked_gemm(gw, pool, threads);
         if (!r.ok()) return r;
         if (l > 0) {
@@ -75,6 +77,7 @@ Result backward(const Network& net, const float* input, int64_t rows, const Mask
           ga.C = dS[l]; ga.ldc = nl;
           ga.beta = started[l] ? 1.0f : 0.0f;
           if (unitMask[l]) { ga.cMask = unitMask[l]; ga.ldcMask = nl; }
+          ga.precision = precision;
           r = masked_gemm(ga, pool, threads);
           if (!r.ok()) return r;
         }

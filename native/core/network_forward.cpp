@@ -81,7 +81,7 @@ Result check_forward_buffers(const Network& net, int64_t rows, const MaskSource&
 }
 
 Result forward(const Network& net, const float* input, int64_t rows, const MaskSource& masks,
-               const ForwardBuffers& buf, int threads) {
+               const ForwardBuffers& buf, int threads, Precision precision) {
   Result r = check_forward_buffers(net, rows, masks, buf);
   if (!r.ok() || rows == 0) return r;
   const int L = net.top();
@@ -115,6 +115,7 @@ Result forward(const Network& net, const float* input, int64_t rows, const MaskS
         g.C = S; g.ldc = nh;
         g.beta = first ? 0.0f : 1.0f;
         g.bias = first ? net.bias(h) : nullptr;
+        g.precision = precision;
         r = masked_gemm(g, net.pool(), threads);
         if (!r.ok()) return r;
       }

@@ -122,7 +122,7 @@ CompactGradient SharedGatesStep::compact(const Network& net) const {
 
 Result SharedGatesStep::run(const Network& net, const float* input, int64_t rows, const Targets& t, Loss loss,
                             float scale, uint64_t seed, uint64_t gateRow, float* grad, bool overwrite, LossSums* sums,
-                            int threads) {
+                            int threads, Precision precision) {
   const int L = L_;
   ThreadPool* pool = net.pool();
   Result drawn = draw(net, seed, gateRow, threads);
@@ -155,6 +155,7 @@ Result SharedGatesStep::run(const Network& net, const float* input, int64_t rows
       g.C = S_[h].data(); g.ldc = ld(kh);
       g.beta = first ? 0.0f : 1.0f;
       g.bias = first ? b_[h].data() : nullptr;
+      g.precision = precision;
       Result r = masked_gemm(g, pool, threads);
       if (!r.ok()) return r;
       first = false;
@@ -181,6 +182,7 @@ Result SharedGatesStep::run(const Network& net, const float* input, int64_t rows
       gw.ta = Trans::Yes; gw.A = d; gw.lda = ld(kh);
       gw.tb = Trans::No; gw.B = source(l); gw.ldb = ld(kept(l));
       gw.C = dW_[e].data(); gw.ldc = ld(kept(l));
+      gw.precision = precision;
       Result r = masked_gemm(gw, pool, threads);
       if (!r.ok()) return r;
       if (l > 0) {
@@ -190,6 +192,7 @@ Result SharedGatesStep::run(const Network& net, const float* input, int64_t rows
         ga.B = W_[e].data(); ga.ldb = ld(kept(l));
         ga.C = dS_[l].data(); ga.ldc = ld(kept(l));
         ga.beta = started[l] ? 1.0f : 0.0f;
+        ga.precision = precision;
         r = masked_gemm(ga, pool, threads);
         if (!r.ok()) return r;
         started[l] = true;

@@ -27,9 +27,10 @@ class SharedGatesStep {
   // Forward, loss and backward of `rows` examples that share the gates of Philox row `gateRow`.
   // input: [rows × inputs]; t: their targets; scale: the loss weight of each example (1/batch).
   // grad (the layout of params()) is overwritten when `overwrite`, else accumulated into; when null,
-  // the gradient stays compact for optimizer_step(compact()).
+  // the gradient stays compact for optimizer_step(compact()). precision: of the products' operands.
   Result run(const Network& net, const float* input, int64_t rows, const Targets& t, Loss loss, float scale,
-             uint64_t seed, uint64_t gateRow, float* grad, bool overwrite, LossSums* sums, int threads);
+             uint64_t seed, uint64_t gateRow, float* grad, bool overwrite, LossSums* sums, int threads,
+             Precision precision = Precision::Fp32);
 
   // The gradient of the last run(), compact: valid until the next run().
   CompactGradient compact(const Network& net) const;

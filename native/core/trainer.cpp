@@ -113,6 +113,9 @@ Result begin_training(Network& net, const TrainData& data, const TrainOptions& o
   if (o.maskGroup > 1 && net.spec().dropout != DropoutMode::Units) {
     return Result::error(Status::Unsupported, "gates shared by groups of examples need unit dropout");
   }
+  if (o.precision == Precision::Bf16 && net.spec().dropout != DropoutMode::Units) {
+    return Result::error(Status::Unsupported, "bf16 products need unit dropout (connection dropout computes its gated products in fp32)");
+  }
   if (static_cast<int64_t>(o.learningRate.size()) != o.epochs ||
       (!o.momentum.empty() && static_cast<int64_t>(o.momentum.size()) != o.epochs)) {
     return Result::error(Status::InvalidArgument, "learningRate and momentum need one value per epoch");
@@ -212,7 +215,7 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
           else ti.values = t.values + i * outputs;
           r = shared->run(net, ws.input.data() + i * ni, end - i, ti, o.loss, scale, o.seed,
                           firstRow + static_cast<uint64_t>(group * o.maskGroup), oneGroup ? nullptr : grad.data(), i == 0,
-                          &bs, o.threads);
+                          &bs, o.threads, o.precision);
           if (!r.ok()) return r;
           i = end;
         }
@@ -222,7 +225,7 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
         m.seed = o.seed;
         m.purpose = MaskPurpose::Train;
         m.row0 = firstRow + static_cast<uint64_t>(pos);
-        r = forward(net, ws.input.data(), n, m, ws.fwd, o.threads);
+        r = forward(net, ws.input.data(), n, m, ws.fwd, o.threads, o.precision);
         if (!r.ok()) return r;
         loss_and_delta(net.layer(L), o.loss, ws.S[L].data(), ws.O[L].data(), n, outputs, t, scale, ws.dS[L].data(), &bs);
         MaskSource replay = m;  // unit gates: the ones forward() just wrote
@@ -230,7 +233,7 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
           replay.mode = MaskMode::Given;
           replay.units.assign(ws.fwd.unitMasks.begin(), ws.fwd.unitMasks.end());
         }
-        r = backward(net, ws.input.data(), n, replay, ws.fwd, ws.dSPtr, grad.data(), o.threads);
+        r = backward(net, ws.input.data(), n, replay, ws.fwd, ws.dSPtr, grad.data(), o.threads, o.precision);
         if (!r.ok()) return r;
       }
       r = oneGroup ? optimizer_step(net, st, shared->compact(net), up, o.threads)

@@ -13,6 +13,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/gemm.h"
 #include "core/loss.h"
 #include "core/optimizer.h"
 #include "common/status.h"
@@ -60,6 +61,11 @@ struct TrainOptions {
   // g > 1 = the examples at epoch positions [k·g, (k+1)·g) share the gates of position k·g, and each
   // product only involves the kept units (shared_gates_step.h). Unit dropout only.
   int64_t maskGroup = 1;
+  // The operands of the products of forward and backward (core/gemm.h): fp32, or rounded to
+  // bfloat16 with fp32 sums. Weights, updates and losses stay fp32, and so does the validation pass
+  // (the weight-scaled network, a measurement). Unit dropout only: connection dropout's gated
+  // products run in their own fp32 kernels.
+  Precision precision = Precision::Fp32;
   TrainData validation;             // count 0 = none
   const std::atomic<bool>* abort = nullptr;
   std::function<void(const BatchProgress&)> onBatch;  // after every update

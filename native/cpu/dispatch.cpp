@@ -42,9 +42,18 @@ bool detect_avx512f() {
   __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   return (lo & 0xE6u) == 0xE6u;  // XMM, YMM, opmask, ZMM_Hi256, Hi16_ZMM
 }
+// AVX512_BF16: CPUID leaf 7 sub-leaf 1, EAX bit 5; it uses the AVX-512 register state checked above.
+bool detect_avx512_bf16() {
+  if (!detect_avx512f()) return false;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || a < 1) return false;  // sub-leaf 1 exists when EAX >= 1
+  if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
+  return a & (1u << 5);
+}
 #else
 bool detect_avx2_fma() { return false; }
 bool detect_avx512f() { return false; }
+bool detect_avx512_bf16() { return false; }
 #endif
 
 const GateKernels kGatesPortable{gate_row_portable, mask_to_bits_portable, bits_to_mask_portable, bits_axpy_portable,
@@ -54,7 +63,7 @@ const GateKernels kGatesAvx2{gate_row_avx2,   mask_to_bits_avx2, bits_to_mask_av
 
 // Every CPU runs the portable table (built on first use, like the others).
 const Dispatch* make_portable() {
-  static const Dispatch d{Isa::Portable,         "portable",            &kernel_reference(),       "portable",
+  static const Dispatch d{Isa::Portable,         "portable",            &kernel_reference(), &kernel_reference_bf16(), "portable",
                           moments_block_portable, logistic_row_portable, first_non_finite_portable, first_not_binary_portable,
                           mask_blocks_portable,   &kGatesPortable,        dgemm_portable};
   return &d;
@@ -62,23 +71,25 @@ const Dispatch* make_portable() {
 
 // The AVX2 table, where this build has every AVX2 file (x86-64) and the CPU runs them.
 const Dispatch* make_avx2() {
-  if (!cpu_has_avx2_fma() || !kernel_avx2() || !kMomentsAvx2Compiled || !kActivationAvx2Compiled || !kScanAvx2Compiled ||
+  if (!cpu_has_avx2_fma() || !kernel_avx2() || !kernel_avx2_bf16() || !kMomentsAvx2Compiled || !kActivationAvx2Compiled || !kScanAvx2Compiled ||
       !kMaskAvx2Compiled || !kConnectionAvx2Compiled || !kDgemmAvx2Compiled)
     return nullptr;
-  static const Dispatch d{Isa::Avx2,           "avx2",           kernel_avx2(),    "avx2",
+  static const Dispatch d{Isa::Avx2,           "avx2",           kernel_avx2(), kernel_avx2_bf16(), "avx2",
                           moments_block_avx2,  logistic_row_avx2, first_non_finite_avx2, first_not_binary_avx2,
                           mask_blocks_avx2,    &kGatesAvx2,       dgemm_avx2};
   return &d;
 }
 
 // The AVX-512 table: the 16-lane GEMM, moments and logistic; the AVX2 scans, masks and gates (no
-// wider build of them pays on these sizes).
+// wider build of them pays on these sizes). bf16 products natively where the CPU has AVX512-BF16.
 const Dispatch* make_avx512() {
   const Dispatch* avx2 = make_avx2();
-  if (!avx2 || !cpu_has_avx512f() || !kernel_avx512() || !kMomentsAvx512Compiled || !kActivationAvx512Compiled ||
+  if (!avx2 || !cpu_has_avx512f() || !kernel_avx512() || !kernel_avx512_bf16_emulated() || !kMomentsAvx512Compiled || !kActivationAvx512Compiled ||
       !kDgemmAvx512Compiled)
     return nullptr;
-  static const Dispatch d{Isa::Avx512,          "avx512",             kernel_avx512(),        "avx512",
+  static const CpuKernel* bf16 =
+      cpu_has_avx512_bf16() && kernel_avx512_bf16() ? kernel_avx512_bf16() : kernel_avx512_bf16_emulated();
+  static const Dispatch d{Isa::Avx512,          "avx512",             kernel_avx512(),   bf16,     "avx512",
                           moments_block_avx512, logistic_row_avx512,  first_non_finite_avx2,  first_not_binary_avx2,
                           mask_blocks_avx2,     &kGatesAvx2,          dgemm_avx512};
   return &d;
@@ -114,6 +125,11 @@ bool cpu_has_avx2_fma() {
 
 bool cpu_has_avx512f() {
   static const bool has = detect_avx512f();
+  return has;
+}
+
+bool cpu_has_avx512_bf16() {
+  static const bool has = detect_avx512_bf16();
   return has;
 }
 

@@ -4,7 +4,7 @@
 // reads every kernel from the chosen table and never tests the CPU itself, as BLIS reads its
 // context. Each vector entry has its portable reference beside it in a *_ref.cpp file (the GEMM's
 // in kernel_ref.cpp); the tests hold each vector build to its reference. ISA flags are set only on
-// the files of that ISA (sources.json "cpu_avx2", "cpu_avx512").
+// the files of that ISA (sources.json "cpu_avx2", "cpu_avx512", "cpu_avx512bf16").
 #pragma once
 #include <cstdint>
 
@@ -35,6 +35,9 @@ struct Dispatch {
   Isa isa;
   const char* name;                // "portable", "avx2" or "avx512"
   const CpuKernel* gemm;           // micro-kernel, packers and block sizes (kernel_table.cpp)
+  // The bf16 product (GemmArgs::precision): the AVX512-BF16 kernel where the CPU has it (AVX-512
+  // table only), else this table's fp32 micro-kernel over bf16-rounded operands; the same bits.
+  const CpuKernel* gemm_bf16;
   const char* moments_name;        // info().momentsKernel: "portable", "avx2" or "avx512"
   void (*moments_block)(const MomentBlockArgs& a);
   void (*logistic_row)(const float* S, float* O, int64_t n, float lambda, float lnC);
@@ -55,6 +58,8 @@ const Dispatch* dispatch_for(Isa isa);
 // What the CPU and the OS can run (cpuid; XGETBV for the register state the OS saves).
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512f();
+// AVX512_BF16 (vdpbf16ps, vcvtne2ps2bf16) on top of AVX-512F with its register state saved.
+bool cpu_has_avx512_bf16();
 
 // The one test hook: "ref"/"reference"/"portable", "avx2"/"avx2-fma" or "avx512" makes that whole
 // table the one in use; "" or null returns to the automatic choice. False, and no change, when the

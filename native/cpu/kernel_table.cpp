@@ -17,6 +17,13 @@
 #ifndef DE_AVX2_NC
 #define DE_AVX2_NC 4080
 #endif
+// The bf16 kernels' kc, one for all of them: the kc blocks are the order in which each element's sum
+// is formed, so with one kc the native and the emulated bf16 products give the same bits. A bf16 B
+// micro-panel takes half the bytes of an fp32 one, so kc doubles for the same L1 footprint: K = 1200
+// runs as 3 blocks of 400 (25.6 KB of B per 32-column micro-panel), K = 784 as 2 of 392.
+#ifndef DE_BF16_KC
+#define DE_BF16_KC 512
+#endif
 
 namespace de {
 
@@ -44,6 +51,47 @@ const CpuKernel* kernel_avx512() {
   if (!cpu_avx512::micro_6x32) return nullptr;
   static const CpuKernel k{"avx512", 6, 32, DE_AVX2_MC, DE_AVX2_KC, DE_AVX2_NC, cpu_avx512::micro_6x32, cpu_avx2::pack_a,
                            cpu_avx2::pack_b32};
+  return &k;
+#else
+  return nullptr;
+#endif
+}
+
+// The bf16 products without AVX512-BF16: each table's fp32 micro-kernel over bf16-rounded floats in
+// pairs (pack_bf16_emulated.cpp): k_pad 2, one value per slot.
+const CpuKernel& kernel_reference_bf16() {
+  static const CpuKernel k{"reference-bf16-emulated", 4, 8, 128, DE_BF16_KC, 4096, cpu_ref::micro_4x8,
+                           cpu_bf16_emulated::pack_r4, cpu_bf16_emulated::pack_r8, 2, 1};
+  return k;
+}
+
+const CpuKernel* kernel_avx2_bf16() {
+#if defined(DE_HAVE_AVX2_KERNEL)
+  static const CpuKernel k{"avx2-fma-bf16-emulated", 6, 16, DE_AVX2_MC, DE_BF16_KC, DE_AVX2_NC, cpu_avx2::micro_6x16,
+                           cpu_bf16_emulated::pack_r6, cpu_bf16_emulated::pack_r16, 2, 1};
+  return &k;
+#else
+  return nullptr;
+#endif
+}
+
+const CpuKernel* kernel_avx512_bf16_emulated() {
+#if defined(DE_HAVE_AVX2_KERNEL)
+  if (!cpu_avx512::micro_6x32) return nullptr;
+  static const CpuKernel k{"avx512-bf16-emulated", 6, 32, DE_AVX2_MC, DE_BF16_KC, DE_AVX2_NC, cpu_avx512::micro_6x32,
+                           cpu_bf16_emulated::pack_r6, cpu_bf16_emulated::pack_r32, 2, 1};
+  return &k;
+#else
+  return nullptr;
+#endif
+}
+
+// vdpbf16ps: two bf16 values per 32-bit slot.
+const CpuKernel* kernel_avx512_bf16() {
+#if defined(DE_HAVE_AVX2_KERNEL)
+  if (!cpu_avx512_bf16::micro_6x32) return nullptr;
+  static const CpuKernel k{"avx512-bf16", 6, 32, DE_AVX2_MC, DE_BF16_KC, DE_AVX2_NC, cpu_avx512_bf16::micro_6x32,
+                           cpu_avx512_bf16::pack_a, cpu_avx512_bf16::pack_b, 2, 2};
   return &k;
 #else
   return nullptr;

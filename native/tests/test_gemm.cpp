@@ -13,15 +13,11 @@
 #include "cpu/kernels.h"
 #include "cpu/activation_simd.h"
 #include "cpu/scan_simd.h"
+#include "tests/gemm_problem.h"
 #include "tests/kernel_variants.h"
 #include "tests/test_framework.h"
 
-#include "tests/kernel_variants.h"
-
 namespace {
-
-using de::GemmArgs;
-using de::Trans;
 
 using KernelScope = IsaScope;
 
@@ -31,87 +27,6 @@ std::vector<const char*> kernels_here() {
   if (de::cpu::dispatch_for(de::cpu::Isa::Avx512)) k.push_back("avx512");
   return k;
 }
-
-struct Options {
-  bool aMask = false, bMask = false, cMask = false, scale = false, bias = false, beta = false;
-  int pad = 0;  // extra leading-dimension elements, to test strides
-};
-
-// Owns the operands of one product and builds GemmArgs over them.
-struct Problem {
-  int64_t M, N, K;
-  Trans ta, tb;
-  Options o;
-  std::vector<float> A, B, C0, scale, bias;
-  std::vector<uint8_t> aMask, bMask, cMask;
-  int64_t lda, ldb, ldc;
-
-  Problem(int64_t m, int64_t n, int64_t k, Trans ta_, Trans tb_, Options opt, uint32_t seed)
-      : M(m), N(n), K(k), ta(ta_), tb(tb_), o(opt) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    std::bernoulli_distribution keep(0.7);
-    const int64_t aRows = ta == Trans::No ? M : K, aCols = ta == Trans::No ? K : M;
-    const int64_t bRows = tb == Trans::No ? K : N, bCols = tb == Trans::No ? N : K;
-    lda = aCols + o.pad;
-    ldb = bCols + o.pad;
-    ldc = N + o.pad;
-    A.resize(static_cast<size_t>(aRows * lda));
-    B.resize(static_cast<size_t>(bRows * ldb));
-    C0.resize(static_cast<size_t>(M * ldc));
-    for (auto& v : A) v = u(rng);
-    for (auto& v : B) v = u(rng);
-    for (auto& v : C0) v = o.beta ? u(rng) : std::numeric_limits<float>::quiet_NaN();  // beta 0: never read
-    if (o.aMask) {
-      aMask.resize(A.size());
-      for (auto& v : aMask) v = keep(rng);
-    }
-    if (o.bMask) {
-      bMask.resize(B.size());
-      for (auto& v : bMask) v = keep(rng);
-    }
-    if (o.cMask) {
-      cMask.resize(C0.size());
-      for (auto& v : cMask) v = keep(rng);
-    }
-    if (o.scale) {
-      scale.resize(static_cast<size_t>(K));
-      for (auto& v : scale) v = 0.5f + 0.5f * u(rng);
-    }
-    if (o.bias) {
-      bias.resize(static_cast<size_t>(N));
-      for (auto& v : bias) v = u(rng);
-    }
-  }
-
-  GemmArgs args(float* C) const {
-    GemmArgs g;
-    g.M = M, g.N = N, g.K = K, g.ta = ta, g.tb = tb;
-    g.A = A.data(), g.lda = lda, g.B = B.data(), g.ldb = ldb, g.C = C, g.ldc = ldc;
-    if (o.aMask) g.aMask = aMask.data(), g.ldaMask = lda;
-    if (o.bMask) g.bMask = bMask.data(), g.ldbMask = ldb;
-    if (o.cMask) g.cMask = cMask.data(), g.ldcMask = ldc;
-    if (o.scale) g.aScale = scale.data();
-    if (o.bias) g.bias = bias.data();
-    g.beta = o.beta ? 1.0f : 0.0f;
-    return g;
-  }
-
-  // Σ|a·b| + |beta·C| + |bias| per element: the scale of the rounding error of a float sum.
-  std::vector<float> magnitude() const {
-    Problem abs = *this;
-    for (auto& v : abs.A) v = std::fabs(v);
-    for (auto& v : abs.B) v = std::fabs(v);
-    for (auto& v : abs.C0) v = o.beta ? std::fabs(v) : 0.0f;
-    for (auto& v : abs.bias) v = std::fabs(v);
-    abs.o.cMask = false;
-    std::vector<float> mag = abs.C0;
-    GemmArgs g = abs.args(mag.data());
-    g.beta = 1.0f;
-    de::masked_gemm_reference(g);
-    return mag;
-  }
-};
 
 // Runs the fast product and the float64 reference; fails with the worst element when they differ by
 // more than (K + 4) float epsilons of the magnitude of the terms.
@@ -136,22 +51,6 @@ void check_against_reference(const Problem& p, de::ThreadPool* pool, int threads
       CHECK_MSG(std::memcmp(&fast[at], &p.C0[at], sizeof(float)) == 0, what << ": wrote into the padding of C");
     }
   }
-}
-
-std::string describe(const char* kernel, const Problem& p) {
-  std::ostringstream os;
-  os << kernel << " M=" << p.M << " N=" << p.N << " K=" << p.K << " ta=" << int(p.ta) << " tb=" << int(p.tb)
-     << " aMask=" << p.o.aMask << " bMask=" << p.o.bMask << " cMask=" << p.o.cMask << " scale=" << p.o.scale
-     << " bias=" << p.o.bias << " beta=" << p.o.beta << " pad=" << p.o.pad;
-  return os.str();
-}
-
-Options options_from_bits(int bits) {
-  Options o;
-  o.aMask = bits & 1, o.bMask = bits & 2, o.cMask = bits & 4, o.scale = bits & 8, o.bias = bits & 16,
-  o.beta = bits & 32;
-  o.pad = (bits % 3 == 0) ? 3 : 0;
-  return o;
 }
 
 }  // namespace

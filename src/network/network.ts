@@ -243,6 +243,11 @@ export class Network {
    * paper's (fewer independent subnetworks per update); unit dropout on the CPU only
    * (UnsupportedError otherwise).
    *
+   * `precision: 'bf16'` rounds the operands of the training products to bfloat16 (sums, weights,
+   * updates and losses stay float32; see Precision): on a CPU with AVX512-BF16 (info().bf16.native)
+   * the products run on vdpbf16ps, elsewhere they are emulated with the same bits. predict,
+   * ensembleStats, exactEnsemble and validation stay float32. Unit dropout on the CPU only.
+   *
    * Learning-phase probes (`probes: { inputs, every, samples, seed? }`, Section 5.3): on the
    * training thread, at the start, every `every` updates and after the last update, each unit's O*
    * and Monte Carlo std(O) at the probe inputs, and per layer the adaptive weight-decay term of

@@ -31,6 +31,21 @@ export type Optimizer = 'adam' | 'sgd';
  */
 export type MaskSharing = 'example' | 'batch' | { group: number };
 
+/**
+ * The operands of training's matrix products (forward, weight gradient, input gradient).
+ * 'fp32' (the default): float32 throughout. 'bf16': each operand value of a product (activation ·
+ * gate, weight · keep scale, delta) is rounded to bfloat16 (8 significant bits, round to nearest
+ * even) and the products are summed in float32; master weights, gradients' accumulation into C,
+ * biases, optimizer updates and losses stay float32. A product element then differs from the fp32
+ * one by at most about 2^-7 of Σ|a·b| (two roundings of 2^-8 each), plus float32 summation.
+ * On a CPU with AVX512-BF16 (info().bf16.native) the products run on vdpbf16ps, twice the
+ * multiply-adds per instruction of fp32 FMA; elsewhere the same bf16 products are emulated, bit for
+ * bit, at fp32 speed, so a run gives the same weights on either machine. predict, ensembleStats,
+ * exactEnsemble and the validation pass of train stay fp32: the Monte Carlo statistics are the
+ * measurements. Unit dropout on the CPU only (UnsupportedError for connection dropout and 'cuda').
+ */
+export type Precision = 'fp32' | 'bf16';
+
 /** `initial · decay^e` at epoch e = 0, 1, … (Hinton et al. 2012's learning-rate decay). */
 export interface ExponentialSchedule {
   kind: 'exponential';
@@ -166,6 +181,8 @@ export interface TrainOptions {
   onProgress?: (progress: Progress) => void;
   /** Which examples share one draw of the unit gates (MaskSharing). Default 'example'. */
   maskSharing?: MaskSharing;
+  /** The operands of the training products (Precision). Default 'fp32'. */
+  precision?: Precision;
   /** Learning-phase probes; their records are `history.probes` and go to `onProbe` as they are taken. */
   probes?: ProbeOptions;
   /** Called with each probe record as it is taken (records taken before an abort are delivered too). */
@@ -193,6 +210,7 @@ export interface ResolvedTrainOptions {
   loss: Loss;
   /** Examples per draw of unit gates: 1 = per example. */
   maskGroup: number;
+  precision: Precision;
   data: CheckedDataset;
   validation?: CheckedDataset;
   signal?: AbortSignal;
@@ -218,7 +236,7 @@ export const MAX_EPOCHS = 1_000_000;
 
 const OPTION_KEYS = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'maxNorm', 'weightDecay', 'loss',
-  'validation', 'signal', 'onEpoch', 'onProgress', 'probes', 'onProbe', 'maskSharing',
+  'validation', 'signal', 'onEpoch', 'onProgress', 'probes', 'onProbe', 'maskSharing', 'precision',
 ] as const;
 const GROUP_KEYS = ['group'] as const;
 /** The most examples one draw of gates may serve: more than any data set holds. */
@@ -237,6 +255,17 @@ function resolveMaskGroup(where: string, v: unknown, batchSize: number, spec: Re
     throw new UnsupportedError(`${where}: options.maskSharing shares unit gates; this network uses ${spec.dropout} dropout (use 'example')`);
   }
   return group;
+}
+/** `options.precision`: bf16 products need unit dropout (connection dropout's gated products run in their own fp32 kernels) and the CPU backend. */
+function resolvePrecision(where: string, v: unknown, spec: ResolvedSpec): Precision {
+  const precision = v === undefined ? 'fp32' : checkEnum(where, 'options.precision', v, ['fp32', 'bf16'] as const);
+  if (precision === 'bf16' && spec.dropout !== 'units') {
+    throw new UnsupportedError(`${where}: options.precision 'bf16' needs unit dropout; this network uses ${spec.dropout} dropout (use 'fp32')`);
+  }
+  if (precision === 'bf16' && spec.backend === 'cuda') {
+    throw new UnsupportedError(`${where}: options.precision 'bf16' is not available on the CUDA backend (use 'fp32')`);
+  }
+  return precision;
 }
 const PROBE_KEYS = ['inputs', 'every', 'samples', 'seed'] as const;
 /** Bounds of the probes: at most 2^20 probe inputs (the addon's limit), 2^40 subnetworks per record. */
@@ -339,9 +368,10 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
   const checked = checkDataset(where, 'data', data, spec, loss, deferred);
   const batchSize = checkInteger(where, 'options.batchSize', o.batchSize ?? Math.min(DEFAULTS.batchSize, checked.count), 1, checked.count);
   const maskGroup = resolveMaskGroup(where, o.maskSharing, batchSize, spec);
+  const precision = resolvePrecision(where, o.precision, spec);
   const validation = o.validation === undefined ? undefined : checkDataset(where, 'options.validation', o.validation, spec, loss, deferred);
   return {
-    epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, maskGroup, data: checked,
+    epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, maskGroup, precision, data: checked,
     ...(validation ? { validation } : {}),
     ...(signal ? { signal } : {}),
     ...(onEpoch ? { onEpoch } : {}),
@@ -402,6 +432,7 @@ export function rawTrainOptions(o: ResolvedTrainOptions, seed: number, firstEpoc
     seed,
     shuffle: true,
     maskGroup: o.maskGroup,
+    precision: o.precision,
     validation: o.validation ? rawData(o.validation) : null,
     onEpoch: (r) => {
       const i = r.epoch - firstEpoch;

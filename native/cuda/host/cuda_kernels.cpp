@@ -43,6 +43,7 @@ size_t span(int64_t rows, int64_t cols, int64_t ld) {
 Result cuda_masked_gemm(const GemmArgs& g) {
   Result r = check_gemm_args(g);
   if (!r.ok()) return r;
+  if (g.precision != Precision::Fp32) return Result::error(Status::Unsupported, "bf16 products are not available on the CUDA backend");
   std::lock_guard<std::mutex> lock(session_mutex());
   CudaSession* s = nullptr;
   r = shared_session(&s);

@@ -120,6 +120,9 @@ Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOption
   if (r.ok() && o.maskGroup > 1) {
     r = Result::error(Status::Unsupported, "gates shared by groups of examples (maskSharing) are not available on the CUDA backend");
   }
+  if (r.ok() && o.precision != Precision::Fp32) {
+    r = Result::error(Status::Unsupported, "bf16 products (precision 'bf16') are not available on the CUDA backend");
+  }
   if (r.ok()) r = begin_training(net, data, o);  // the checks and state handling of de::train
   if (!r.ok() || o.epochs == 0) return r;
   OptimizerState& st = net.optimizer();

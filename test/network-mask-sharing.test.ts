@@ -7,7 +7,7 @@ import { InvalidArgumentError, OutOfRangeError, UnsupportedError } from '../src/
 import { info } from '../src/info.js';
 import { Network } from '../src/network/network.js';
 import type { Subset } from './helpers/network-fixtures.js';
-import { mnist, parameterBits, testError } from './helpers/network-fixtures.js';
+import { firstDigits, mnist, parameterBits, skipMlp, testError } from './helpers/network-fixtures.js';
 
 let train: Subset;
 let test: Subset;
@@ -15,23 +15,9 @@ beforeAll(async () => {
   ({ train, test } = await mnist(2000, 1000));
 });
 
-/** The first n training digits. */
-const head = (n: number): Subset => ({ inputs: train.inputs.subarray(0, n * 784), targets: train.targets.subarray(0, n), count: n });
-
+const head = (n: number): Subset => firstDigits(train, n);
 const mlp = (threads: number, dropout: 'units' | 'connections' = 'units', backend: 'cpu' | 'cuda' = 'cpu') =>
-  new Network({
-    inputs: 784,
-    inputKeep: 0.8,
-    dropout,
-    layers: [
-      { units: 96, activation: 'logistic', keep: 0.5 },
-      { units: 64, activation: 'relu', keep: 0.5, from: [0, 1] },
-      { units: 10, activation: 'softmax' },
-    ],
-    seed: 7,
-    threads,
-    backend,
-  });
+  skipMlp({ hidden: [96, 64], seed: 7, threads, dropout, backend });
 
 describe('options.maskSharing', () => {
   it('refuses values that are not a sharing, and connection dropout, leaving the network untouched', async () => {

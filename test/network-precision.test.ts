@@ -9,7 +9,7 @@ import { info } from '../src/info.js';
 import { Network } from '../src/network/network.js';
 import { weightPairs } from '../src/network/spec.js';
 import type { Subset } from './helpers/network-fixtures.js';
-import { mnist, parameterBits, testError } from './helpers/network-fixtures.js';
+import { firstDigits, mnist, parameterBits, skipMlp, testError } from './helpers/network-fixtures.js';
 
 let train: Subset;
 let test: Subset;
@@ -17,22 +17,9 @@ beforeAll(async () => {
   ({ train, test } = await mnist(2000, 1000));
 });
 
-const head = (n: number): Subset => ({ inputs: train.inputs.subarray(0, n * 784), targets: train.targets.subarray(0, n), count: n });
-
+const head = (n: number): Subset => firstDigits(train, n);
 const mlp = (threads: number, dropout: 'units' | 'connections' = 'units', backend: 'cpu' | 'cuda' = 'cpu') =>
-  new Network({
-    inputs: 784,
-    inputKeep: 0.8,
-    dropout,
-    layers: [
-      { units: 120, activation: 'logistic', keep: 0.5 },
-      { units: 100, activation: 'relu', keep: 0.5, from: [0, 1] },
-      { units: 10, activation: 'softmax' },
-    ],
-    seed: 11,
-    threads,
-    backend,
-  });
+  skipMlp({ hidden: [120, 100], seed: 11, threads, dropout, backend });
 
 /** Every weight and bias of a network, flat. */
 function parameters(net: Network): Float64Array {

@@ -16,14 +16,14 @@
 #if defined(DE_HAVE_AVX2_KERNEL) && defined(__AVX512F__) && defined(__AVX512BF16__) && defined(__AVX512BW__) && \
     defined(__AVX512VL__)
 #include "cpu/vec_avx512.h"  // first: it sets up <immintrin.h>
-#include "cpu/pack_generic.h"
+#include "cpu/micro_tile.h"
 
 namespace de {
 namespace cpu_avx512_bf16 {
 
 namespace {
 
-constexpr int kMR = 6, kNR = 32;
+constexpr int kMR = cpu::kTileRows, kNR = 32;
 
 inline __m512bh as_bf16(__m512i v) { return reinterpret_cast<__m512bh>(v); }
 inline __m512i as_words(__m512bh v) { return reinterpret_cast<__m512i>(v); }
@@ -34,10 +34,7 @@ inline void tile(int64_t k, const float* a, const float* b, float* c, int64_t ld
   constexpr int kCols = W * 16;
   const int32_t* as = reinterpret_cast<const int32_t*>(a);
   const int32_t* bs = reinterpret_cast<const int32_t*>(b);
-  for (int i = 0; i < kMR; ++i) {
-    for (int h = 0; h < kCols; h += 16) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + h), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kCols - 1), _MM_HINT_T0);
-  }
+  cpu::prefetch_c_tile<kCols>(c, ldc);
   __m512 acc[kMR][W];
 #pragma GCC unroll 6
   for (int i = 0; i < kMR; ++i)
@@ -58,21 +55,7 @@ inline void tile(int64_t k, const float* a, const float* b, float* c, int64_t ld
     as += kMR;
     bs += kNR;
   }
-  if (m == kMR && n == kCols) {
-#pragma GCC unroll 6
-    for (int i = 0; i < kMR; ++i) {
-#pragma GCC unroll 2
-      for (int w = 0; w < W; ++w) {
-        float* ci = c + i * ldc + w * 16;
-        _mm512_storeu_ps(ci, accumulate ? _mm512_add_ps(_mm512_loadu_ps(ci), acc[i][w]) : acc[i][w]);
-      }
-    }
-    return;
-  }
-  alignas(64) float buf[kMR * kNR];  // edge tile: the same sums, written through a buffer
-  for (int i = 0; i < kMR; ++i)
-    for (int w = 0; w < W; ++w) _mm512_storeu_ps(buf + i * kNR + w * 16, acc[i][w]);
-  store_partial_tile<kMR, kNR>(buf, c, ldc, m, n, accumulate);
+  cpu::store_c_tile<cpu::Avx512, W, kNR>(acc, c, ldc, m, n, accumulate);
 }
 
 void micro_6x32_bf16(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n, bool accumulate) {

@@ -17,16 +17,47 @@ namespace {
 
 constexpr int kTileRows = 6;
 
+// Brings the tile's rows of C towards L1 while the sums are formed (a row spans up to kCols/16 + 1
+// cache lines).
+template <int kCols>
+inline void prefetch_c_tile(const float* c, int64_t ldc) {
+  for (int i = 0; i < kTileRows; ++i) {
+    for (int h = 0; h < kCols; h += 16) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + h), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kCols - 1), _MM_HINT_T0);
+  }
+}
+
+// Adds the finished sums to C (or writes them): a whole tile straight, an edge tile through a
+// buffer, which rounds c + acc exactly as the straight path does.
+template <class V, int W, int kStride>
+inline void store_c_tile(typename V::F (&acc)[kTileRows][W], float* c, int64_t ldc, int m, int n, bool accumulate) {
+  constexpr int kCols = W * V::kLanes;
+  if (m == kTileRows && n == kCols) {
+#pragma GCC unroll 6
+    for (int i = 0; i < kTileRows; ++i) {
+#pragma GCC unroll 2
+      for (int w = 0; w < W; ++w) {
+        float* ci = c + i * ldc + w * V::kLanes;
+        V::storeu(ci, accumulate ? V::add(V::loadu(ci), acc[i][w]) : acc[i][w]);
+      }
+    }
+    return;
+  }
+  alignas(64) float buf[kTileRows * kStride];
+#pragma GCC unroll 6
+  for (int i = 0; i < kTileRows; ++i)
+#pragma GCC unroll 2
+    for (int w = 0; w < W; ++w) V::storeu(buf + i * kStride + w * V::kLanes, acc[i][w]);
+  store_partial_tile<kTileRows, kStride>(buf, c, ldc, m, n, accumulate);
+}
+
 template <class V, int W, int kStride>
 inline void micro_tile(int64_t k, const float* a, const float* b, float* c, int64_t ldc, int m, int n,
                        bool accumulate) {
   using F = typename V::F;
   constexpr int kCols = W * V::kLanes;
   static_assert(kCols <= kStride, "the tile reads within B's micro-panel");
-  for (int i = 0; i < kTileRows; ++i) {  // a row of the tile spans up to kCols/16 + 1 cache lines
-    for (int h = 0; h < kCols; h += 16) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + h), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kCols - 1), _MM_HINT_T0);
-  }
+  prefetch_c_tile<kCols>(c, ldc);
   F acc[kTileRows][W];
 #pragma GCC unroll 6
   for (int i = 0; i < kTileRows; ++i)
@@ -46,24 +77,7 @@ inline void micro_tile(int64_t k, const float* a, const float* b, float* c, int6
     a += kTileRows;
     b += kStride;
   }
-  if (m == kTileRows && n == kCols) {
-#pragma GCC unroll 6
-    for (int i = 0; i < kTileRows; ++i) {
-#pragma GCC unroll 2
-      for (int w = 0; w < W; ++w) {
-        float* ci = c + i * ldc + w * V::kLanes;
-        V::storeu(ci, accumulate ? V::add(V::loadu(ci), acc[i][w]) : acc[i][w]);
-      }
-    }
-    return;
-  }
-  // Edge tile: the same sums, written through a buffer (c + acc rounds exactly as above).
-  alignas(64) float buf[kTileRows * kStride];
-#pragma GCC unroll 6
-  for (int i = 0; i < kTileRows; ++i)
-#pragma GCC unroll 2
-    for (int w = 0; w < W; ++w) V::storeu(buf + i * kStride + w * V::kLanes, acc[i][w]);
-  store_partial_tile<kTileRows, kStride>(buf, c, ldc, m, n, accumulate);
+  store_c_tile<V, W, kStride>(acc, c, ldc, m, n, accumulate);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "core/network.h"
 #include "core/thread_pool.h"
 #include "core/trainer.h"
+#include "tools/bench_args.h"
 #include "tools/bench_cpu_time.h"
 
 namespace {
@@ -60,14 +61,7 @@ int main(int argc, char** argv) {
   std::vector<int> threadList = {1, 2};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--examples")) examples = std::atoll(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--threads")) {
-      threadList.clear();
-      for (const char* p = argv[i + 1]; *p;) {
-        threadList.push_back(std::atoi(p));
-        while (*p && *p != ',') ++p;
-        if (*p) ++p;
-      }
-    }
+    if (!std::strcmp(argv[i], "--threads")) threadList = de::tools::parse_thread_list(argv[i + 1]);
   }
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(0.0f, 1.0f);

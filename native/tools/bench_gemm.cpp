@@ -16,6 +16,7 @@
 #include "tools/openblas_probe.h"
 #include "core/thread_pool.h"
 #include "cpu/dispatch.h"
+#include "tools/bench_args.h"
 #include "tools/bench_data.h"
 #include "tools/fma_peak.h"
 
@@ -55,14 +56,6 @@ struct Shape {
   bool masked;
 };
 
-std::vector<uint8_t> random_mask(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::bernoulli_distribution keep(0.8);
-  std::vector<uint8_t> v(n);
-  for (auto& x : v) x = keep(rng);
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,14 +67,8 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--m") && i + 1 < argc) onlyM = std::atoll(argv[++i]);
-    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
-      threadList.clear();
-      for (const char* s = argv[++i]; *s;) {
-        threadList.push_back(std::max(1, std::atoi(s)));
-        while (*s && *s != ',') ++s;
-        if (*s == ',') ++s;
-      }
-    } else {
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threadList = de::tools::parse_thread_list(argv[++i]);
+    else {
       std::fprintf(stderr, "usage: %s [--reps N] [--threads 1,2] [--m M] [--quick]\n", argv[0]);
       return 2;
     }
@@ -113,26 +100,9 @@ int main(int argc, char** argv) {
     std::vector<Row> rows;
     for (const Shape& s : shapes) {
       if (onlyM && s.M != onlyM) continue;
-      const int64_t aSize = s.M * s.K, bSize = s.K * s.N;
-      const std::vector<float> A = de::tools::random_floats(static_cast<size_t>(aSize), 1), B = de::tools::random_floats(static_cast<size_t>(bSize), 2),
-                               bias = de::tools::random_floats(static_cast<size_t>(s.N), 3);
-      const std::vector<uint8_t> aMask = random_mask(static_cast<size_t>(aSize), 4),
-                                 bMask = random_mask(static_cast<size_t>(bSize), 5),
-                                 cMask = random_mask(static_cast<size_t>(s.M * s.N), 6);
-      std::vector<float> C(static_cast<size_t>(s.M * s.N));
-      de::GemmArgs g;
-      g.M = s.M, g.N = s.N, g.K = s.K, g.ta = s.ta, g.tb = s.tb;
-      g.A = A.data(), g.lda = s.ta == Trans::No ? s.K : s.M;
-      g.B = B.data(), g.ldb = s.tb == Trans::No ? s.N : s.K;
-      g.C = C.data(), g.ldc = s.N;
-      de::GemmArgs plain = g;
-      if (s.ta == Trans::No && s.tb == Trans::Yes) {
-        g.aMask = aMask.data(), g.ldaMask = g.lda, g.bias = bias.data();
-      } else if (s.ta == Trans::Yes) {
-        g.bMask = bMask.data(), g.ldbMask = g.ldb;
-      } else {
-        g.cMask = cMask.data(), g.ldcMask = g.ldc;
-      }
+      de::tools::GemmOperands ops(s.M, s.N, s.K, s.ta, s.tb);
+      const de::GemmArgs& g = ops.masked;
+      const de::GemmArgs& plain = ops.plain;
       const double flops = 2.0 * s.M * s.N * s.K;
       bool failed = false;
       const Stats ours = time_gflops(flops, reps, minSeconds, [&] { failed |= !de::masked_gemm(g, &pool, threads).ok(); });
@@ -144,8 +114,8 @@ int main(int argc, char** argv) {
       Stats ob;
       if (haveBlas) {
         ob = time_gflops(flops, reps, minSeconds, [&] {
-          de::openblas_sgemm(s.ta == Trans::Yes, s.tb == Trans::Yes, s.M, s.N, s.K, A.data(), plain.lda, B.data(),
-                             plain.ldb, C.data(), s.N, threads);
+          de::openblas_sgemm(s.ta == Trans::Yes, s.tb == Trans::Yes, s.M, s.N, s.K, ops.A.data(), plain.lda, ops.B.data(),
+                             plain.ldb, ops.C.data(), s.N, threads);
         });
       }
       rows.push_back({&s, ours, bare, ob});

@@ -17,6 +17,7 @@
 #include "core/gemm.h"
 #include "core/thread_pool.h"
 #include "cpu/dispatch.h"
+#include "tools/bench_args.h"
 #include "tools/bench_data.h"
 
 namespace {
@@ -47,14 +48,6 @@ void time_calls(double flops, double seconds, Fn fn, double* median, double* bes
   *best = rates.back();
 }
 
-std::vector<uint8_t> random_mask(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::bernoulli_distribution keep(0.8);
-  std::vector<uint8_t> v(n);
-  for (auto& x : v) x = keep(rng);
-  return v;
-}
-
 struct Range {
   double lo = 1e300, hi = 0, best = 0;
   void add(double median, double b) {
@@ -71,14 +64,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
-    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
-      threadList.clear();
-      for (const char* s = argv[++i]; *s;) {
-        threadList.push_back(std::max(1, std::atoi(s)));
-        while (*s && *s != ',') ++s;
-        if (*s == ',') ++s;
-      }
-    } else {
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threadList = de::tools::parse_thread_list(argv[++i]);
+    else {
       std::fprintf(stderr, "usage: %s [--rounds N] [--threads 1,2] [--seconds S]\n", argv[0]);
       return 2;
     }
@@ -98,22 +85,8 @@ int main(int argc, char** argv) {
               "fp32 median range", "best", "bf16 median range", "best", "bf16/fp32 per round");
   for (int threads : threadList) {
     for (const Shape& s : shapes) {
-      const int64_t aSize = s.M * s.K, bSize = s.K * s.N;
-      const std::vector<float> A = de::tools::random_floats(static_cast<size_t>(aSize), 1),
-                               B = de::tools::random_floats(static_cast<size_t>(bSize), 2),
-                               bias = de::tools::random_floats(static_cast<size_t>(s.N), 3);
-      const std::vector<uint8_t> aMask = random_mask(static_cast<size_t>(aSize), 4),
-                                 bMask = random_mask(static_cast<size_t>(bSize), 5),
-                                 cMask = random_mask(static_cast<size_t>(s.M * s.N), 6);
-      std::vector<float> C(static_cast<size_t>(s.M * s.N));
-      de::GemmArgs g;
-      g.M = s.M, g.N = s.N, g.K = s.K, g.ta = s.ta, g.tb = s.tb;
-      g.A = A.data(), g.lda = s.ta == Trans::No ? s.K : s.M;
-      g.B = B.data(), g.ldb = s.tb == Trans::No ? s.N : s.K;
-      g.C = C.data(), g.ldc = s.N;
-      if (s.ta == Trans::No && s.tb == Trans::Yes) g.aMask = aMask.data(), g.ldaMask = g.lda, g.bias = bias.data();
-      else if (s.ta == Trans::Yes) g.bMask = bMask.data(), g.ldbMask = g.ldb;
-      else g.cMask = cMask.data(), g.ldcMask = g.ldc;
+      de::tools::GemmOperands ops(s.M, s.N, s.K, s.ta, s.tb);
+      const de::GemmArgs& g = ops.masked;
       de::GemmArgs h = g;
       h.precision = Precision::Bf16;
       const double flops = 2.0 * s.M * s.N * s.K;

@@ -21,6 +21,7 @@
 #include "core/masks.h"
 #include "core/thread_pool.h"
 #include "cpu/dispatch.h"
+#include "tools/bench_args.h"
 #include "tools/bench_data.h"
 #include "tools/fma_peak.h"
 #include "tools/openblas_probe.h"
@@ -51,16 +52,6 @@ double calls_per_second(Fn fn, double seconds) {
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-std::vector<int> parse_threads(const char* s) {
-  std::vector<int> out;
-  while (*s) {
-    out.push_back(std::max(1, std::atoi(s)));
-    while (*s && *s != ',') ++s;
-    if (*s == ',') ++s;
-  }
-  return out;
 }
 
 int peak(const std::vector<int>& threads, double seconds) {
@@ -135,7 +126,7 @@ int main(int argc, char** argv) {
   std::vector<int> threads{1, 2};
   double seconds = -1;
   for (int i = 2; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = parse_threads(argv[++i]);
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = de::tools::parse_thread_list(argv[++i]);
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else what = "";
   }

@@ -107,6 +107,8 @@ export interface RawTrainOptions {
   precision?: 'fp32' | 'bf16';      // operands of the training products; absent = 'fp32'
   validation: RawTrainData | null;
   onEpoch: ((record: RawEpochRecord) => void) | null;     // called on the JS thread
+  /** Training waits at each epoch's end until resumeTraining(); the read-only methods answer meanwhile. */
+  pauseAtEpoch?: boolean;
   onProgress: ((progress: RawBatchProgress) => void) | null; // called on the JS thread, after updates
   /** Learning-phase probes (native/addon/probe_hooks.h); records go to onProbe as they are taken. */
   probes?: RawProbeOptions | null;
@@ -135,6 +137,8 @@ export interface RawNetwork {
   train(data: RawTrainData, options: RawTrainOptions): Promise<RawEpochRecord[]>;
   /** Raises the abort flag of the running train/predict (no-op when idle). */
   abort(): void;
+  /** Lets a training call paused at an epoch's end (pauseAtEpoch) go on (no-op otherwise). */
+  resumeTraining(): void;
   predict(inputs: Float32Array, count: number, options: RawPredictOptions): Promise<Float32Array>;
   /** Synchronous small forward pass (tests, debugging): per layer h = 1..L, S and O [count × units_h]. */
   forward(inputs: Float32Array, count: number, weightScaled: boolean): { S: Float32Array[]; O: Float32Array[] };

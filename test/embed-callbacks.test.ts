@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BusyError } from '../src/errors.js';
 import { Network } from '../src/network/network.js';
+import { parameterBits } from './helpers/network-fixtures.js';
 import { randomFloats } from './helpers/random.js';
 
 const spec = () => ({ inputs: 4, layers: [{ units: 16, keep: 0.5 }, { units: 2, activation: 'softmax' as const }], seed: 1, threads: 2 });
@@ -47,6 +49,64 @@ describe('callbacks', () => {
       },
     });
     expect(finished).toBe(3);
+  });
+});
+
+describe('checkpoints from onEpoch', () => {
+  const checkpoints = mkdtempSync(join(tmpdir(), 'de-checkpoint-'));
+  it('onEpoch may save the network: training waits, and a checkpoint resumes to the same weights', async () => {
+    const straight = new Network(spec());
+    await straight.train(data, { epochs: 4, batchSize: 10 });
+    const net = new Network(spec());
+    const saved: string[] = [];
+    await net.train(data, {
+      epochs: 4,
+      batchSize: 10,
+      onEpoch: async (s) => {
+        const path = join(checkpoints, `epoch-${s.epoch}.bin`);
+        await net.save(path); // the bytes are taken at once; training waits for the write too
+        saved.push(path);
+      },
+    });
+    expect(saved).toHaveLength(4);
+    expect(parameterBits(net)).toEqual(parameterBits(straight));
+    // The checkpoint of epoch 2, trained on for the remaining two epochs, is the straight run.
+    const resumed = await Network.load(saved[1]!);
+    await resumed.train(data, { epochs: 2, batchSize: 10 });
+    expect(parameterBits(resumed)).toEqual(parameterBits(straight));
+  });
+
+  it('while onEpoch runs the network holds still and answers only the read-only methods', async () => {
+    const net = new Network(spec());
+    const seen: string[] = [];
+    const progressReads: unknown[] = [];
+    const long = { inputs: randomFloats(20 * count * 4, 4, 0, 1), targets: Uint8Array.from({ length: 20 * count }, (_, i) => i % 2), count: 20 * count };
+    await net.train(long, {
+      epochs: 2,
+      batchSize: 10,
+      onProgress: () => {
+        // The engine goes on during onProgress (an epoch here takes several of its 50 ms): reading
+        // is refused there.
+        try {
+          net.getWeights(1, 0);
+          progressReads.push('read');
+        } catch (e) {
+          progressReads.push(e);
+        }
+      },
+      onEpoch: async () => {
+        const before = parameterBits(net);
+        await new Promise((r) => setTimeout(r, 60));
+        seen.push(JSON.stringify(parameterBits(net)) === JSON.stringify(before) ? 'still' : 'moved');
+        expect(net.busy).toBe(true);
+        expect(net.toBuffer().length).toBeGreaterThan(0);
+        expect(() => net.setBias(1, new Float32Array(16))).toThrow(BusyError);
+        await expect(net.predict(data.inputs.subarray(0, 4))).rejects.toThrow(BusyError);
+      },
+    });
+    expect(seen).toEqual(['still', 'still']);
+    expect(progressReads.some((e) => e instanceof BusyError), String(progressReads)).toBe(true);
+    expect(() => net.getWeights(1, 0)).not.toThrow();
   });
 });
 

@@ -4,6 +4,7 @@
 #include "cpu/float_env.h"
 #include "addon/network_binding.h"
 
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -92,6 +93,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::Forward>("forward"),
                          InstanceMethod<&NetworkWrap::GetTrainingState>("getTrainingState"),
                          InstanceMethod<&NetworkWrap::SetTrainingState>("setTrainingState"),
+                         InstanceMethod<&NetworkWrap::ResumeTraining>("resumeTraining"),
                      });
 }
 
@@ -121,6 +123,35 @@ void NetworkWrap::require_idle(Napi::Env env) const {
   if (net_->busy().load()) throw make_error(env, "ERR_BUSY", "the network is busy with another operation (training or sampling)");
 }
 
+void NetworkWrap::require_readable(Napi::Env env) const {
+  if (net_->busy().load() && !readable_.load()) require_idle(env);
+}
+
+Napi::Value NetworkWrap::ResumeTraining(const Napi::CallbackInfo& info) {
+  pause_.resume();
+  return info.Env().Undefined();
+}
+
+void EpochPause::arm() {
+  std::lock_guard<std::mutex> lk(m_);
+  resumed_ = false;
+}
+
+void EpochPause::resume() {
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    resumed_ = true;
+  }
+  cv_.notify_all();
+}
+
+void EpochPause::wait(const Shutdown& shutdown) {
+  std::unique_lock<std::mutex> lk(m_);
+  while (!cv_.wait_for(lk, std::chrono::milliseconds(20), [&] { return resumed_; })) {
+    if (shutdown.stopping()) return;
+  }
+}
+
 Napi::Value NetworkWrap::Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), net_->busy().load()); }
 
 Napi::Value NetworkWrap::ParamCount(const Napi::CallbackInfo& info) {
@@ -129,7 +160,7 @@ Napi::Value NetworkWrap::ParamCount(const Napi::CallbackInfo& info) {
 
 Napi::Value NetworkWrap::GetWeights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  require_idle(env);
+  require_readable(env);
   const int h = layer_arg(info, 0, "h"), l = layer_arg(info, 1, "l");
   const int e = net_->edge_index(h, l);
   if (e < 0) throw_invalid(env, "layer " + std::to_string(h) + " does not read layer " + std::to_string(l));
@@ -147,7 +178,7 @@ Napi::Value NetworkWrap::SetWeights(const Napi::CallbackInfo& info) {
 
 Napi::Value NetworkWrap::GetBias(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  require_idle(env);
+  require_readable(env);
   const int h = layer_arg(info, 0, "h");
   if (h < 1 || h > net_->top()) throw_invalid(env, "bias layer must be in [1, L]");
   return copy_out(env, net_->bias(h), static_cast<size_t>(net_->units(h)));
@@ -201,7 +232,7 @@ Napi::Value NetworkWrap::Forward(const Napi::CallbackInfo& info) {
 
 Napi::Value NetworkWrap::GetTrainingState(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  require_idle(env);
+  require_readable(env);
   const de::OptimizerState& st = net_->optimizer();
   Napi::Object r = Napi::Object::New(env);
   r.Set("optimizer", Napi::String::New(env, st.kind == de::OptimizerKind::Adam ? "adam" : "sgd"));

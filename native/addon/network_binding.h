@@ -5,13 +5,31 @@
 #include <napi.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 #include "addon/common.h"
 #include "cuda/host/cuda_network.h"
 #include "core/network.h"
 
 namespace de_addon {
+
+// A training call that stops at each epoch's end until its onEpoch callback (and the promise it
+// returned) has finished, so that the callback sees the network hold still and may read it
+// (getWeights, getBias, getTrainingState: a checkpoint with save or toBuffer).
+class EpochPause {
+ public:
+  void arm();     // training thread, before the callback is queued
+  void resume();  // main thread: the callback has finished
+  // Training thread: until resume(), or until the environment stops (the callback will never run).
+  void wait(const Shutdown& shutdown);
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool resumed_ = true;
+};
 
 class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
  public:
@@ -29,6 +47,10 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   std::atomic<bool>& abort_flag() { return abort_; }
   // Throws ERR_BUSY while an asynchronous operation holds the network.
   void require_idle(Napi::Env env) const;
+  // The same, except while a training call waits at an epoch's end for its callback (readable()).
+  void require_readable(Napi::Env env) const;
+  std::atomic<bool>& readable() { return readable_; }
+  EpochPause& epoch_pause() { return pause_; }
 
  private:
   Napi::Value Busy(const Napi::CallbackInfo& info);
@@ -43,10 +65,13 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value Forward(const Napi::CallbackInfo& info);
   Napi::Value GetTrainingState(const Napi::CallbackInfo& info);
   Napi::Value SetTrainingState(const Napi::CallbackInfo& info);
+  Napi::Value ResumeTraining(const Napi::CallbackInfo& info);
 
   std::unique_ptr<de::Network> net_;
   std::unique_ptr<de::CudaNetwork> cuda_;
   std::atomic<bool> abort_{false};
+  std::atomic<bool> readable_{false};
+  EpochPause pause_;
 };
 
 // One asynchronous operation's hold on a network: keeps the JS object alive (a reference), marks

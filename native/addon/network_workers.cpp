@@ -192,7 +192,21 @@ class TrainWorker : public PromiseWorker {
     opts_.abort = lease_.abort();
     probes_ = parse_probes(o, net, lease_.abort());
     if (probes_ && !onProbe_.active()) throw_invalid(env, "probes need an onProbe function");
-    if (onEpoch_.active()) opts_.onEpoch = [this](const de::EpochRecord& r) { onEpoch_.call(r); };
+    const bool pauseAtEpoch = o.Get("pauseAtEpoch").ToBoolean().Value();
+    if (onEpoch_.active()) {
+      std::shared_ptr<Shutdown> shutdown = state(env).shutdown;
+      opts_.onEpoch = [this, pauseAtEpoch, shutdown](const de::EpochRecord& r) {
+        if (!pauseAtEpoch) return onEpoch_.call(r);
+        // Nothing changes the network until the callback calls resumeTraining(); meanwhile its
+        // read-only methods answer (network_binding.h, EpochPause).
+        NetworkWrap& w = lease_.wrap();
+        w.epoch_pause().arm();
+        w.readable().store(true);
+        onEpoch_.call(r);
+        w.epoch_pause().wait(*shutdown);
+        w.readable().store(false);
+      };
+    }
     if (onProgress_.active() || probes_) {
       opts_.onBatch = [this](const de::BatchProgress& p) {
         if (probes_) {

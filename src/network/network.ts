@@ -20,7 +20,7 @@ import { labelsOf, resolvePredictOptions } from './predict.js';
 import type { NetworkSpec, ResolvedSpec } from './spec.js';
 import { copySpec, outputsOf, resolveSpec, specToJSON, unitsOf, weightPairs } from './spec.js';
 import { activationName } from './description.js';
-import type { ProbeRecord, TrainHistory, TrainOptions } from './train-options.js';
+import type { EpochStats, ProbeRecord, TrainHistory, TrainOptions } from './train-options.js';
 import { rawData, rawTrainOptions, resolveTrainOptions } from './train-options.js';
 import type { EnsembleOptions, EnsembleStats, EnsembleStatsMany, PropagateMethod, PropagateResult } from '../ensemble/index.js';
 import { PROPAGATE_METHODS, propagateCovariance, averageStats, checkManyArguments, deriveStats, encodeState, exactGateCount, exactRequest, hashFloats, inputFingerprint, propagate, propagateRequest, sampleRequest } from '../ensemble/index.js';
@@ -83,6 +83,8 @@ export class Network {
    * for the time its threads run; `busy` is true when either is set.
    */
   #holder: string | null = null;
+  /** A training call waits at an epoch's end for its onEpoch callback: the read-only methods answer. */
+  #pausedAtEpoch = false;
   /** The weights' fingerprint for ensemble states, kept until setWeights, setBias or train() changes them. */
   #modelHash: string | undefined;
 
@@ -146,6 +148,11 @@ export class Network {
     }
   }
 
+  /** #checkIdle, except while training waits at an epoch's end for onEpoch (the network holds still). */
+  #checkReadable(where: string): void {
+    if (!this.#pausedAtEpoch) this.#checkIdle(where);
+  }
+
   /**
    * Runs `run` with the network held as `what`, forwarding `signal` to the engine's abort flag.
    * Taken synchronously, before the first await, so that `busy` is true as soon as the call returns.
@@ -182,7 +189,7 @@ export class Network {
   /** A copy of W(h, l), row-major [units_h × units_l]: the weights layer h applies to layer l's outputs. */
   getWeights(h: number, l: number): Float32Array {
     const [hh, ll] = this.#checkEdge('Network.getWeights', h, l);
-    this.#checkIdle('Network.getWeights');
+    this.#checkReadable('Network.getWeights');
     return callNative(() => this.#raw.getWeights(hh, ll));
   }
 
@@ -199,7 +206,7 @@ export class Network {
   /** A copy of the biases b(h) [units_h]. */
   getBias(h: number): Float32Array {
     const hh = this.#checkLayer('Network.getBias', 'h', h);
-    this.#checkIdle('Network.getBias');
+    this.#checkReadable('Network.getBias');
     return callNative(() => this.#raw.getBias(hh));
   }
 
@@ -286,25 +293,38 @@ export class Network {
       callbackError = { error };
       this.#raw.abort();
     };
-    const guard = <A extends unknown[]>(fn: (...a: A) => unknown) => (...a: A) => {
-      if (callbackError) return;
+    // `after` runs once the callback is done: at once, or when the promise it returned settles.
+    const guard = <A extends unknown[]>(fn: (...a: A) => unknown, after?: () => void) => (...a: A) => {
+      if (callbackError) return after?.();
       try {
         const result = fn(...a);
         if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
-          pending.push(Promise.resolve(result).then(() => undefined, fail));
+          pending.push(Promise.resolve(result).then(() => undefined, fail).finally(after));
+          return;
         }
       } catch (error) {
         fail(error);
       }
+      after?.();
     };
+    // With onEpoch the engine waits at each epoch's end until the callback is done, so that it may
+    // read (checkpoint) the network; #pausedAtEpoch lets the read-only methods through meanwhile.
+    const resumeTraining = () => {
+      this.#pausedAtEpoch = false;
+      this.#raw.resumeTraining();
+    };
+    const epochCallback = guard((stats: EpochStats) => {
+      history.push(stats);
+      return o.onEpoch?.(stats);
+    }, o.onEpoch ? resumeTraining : undefined);
     const history: TrainHistory = [];
     const probes: ProbeRecord[] = [];
     if (o.probes) history.probes = probes;
     const rawOptions = rawTrainOptions(o, this.#spec.seed, start, {
-      epoch: guard((stats) => {
-        history.push(stats);
-        return o.onEpoch?.(stats);
-      }),
+      epoch: (stats) => {
+        if (o.onEpoch) this.#pausedAtEpoch = true;
+        epochCallback(stats);
+      },
       progress: o.onProgress ? guard(o.onProgress) : null,
       probe: o.probes
         ? guard((record) => {
@@ -367,7 +387,7 @@ export class Network {
   #contents(where: string, options: unknown): ModelContents {
     const o = checkOptions<SaveOptions>(where, 'options', options, SAVE_KEYS);
     const withState = o.trainingState === undefined ? true : checkBoolean(where, 'options.trainingState', o.trainingState);
-    this.#checkIdle(where);
+    this.#checkReadable(where);
     const pairs = weightPairs(this.#spec);
     return callNative(() => {
       const contents: ModelContents = {

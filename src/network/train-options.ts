@@ -172,9 +172,12 @@ export interface TrainOptions {
   validation?: { inputs: Float32Array; targets: Uint8Array | Int32Array | Float32Array; count: number };
   signal?: AbortSignal;
   /**
-   * Called after each epoch. The callbacks run on the event loop while the engine goes on; one that
-   * throws or returns a rejecting promise stops training at the next minibatch, and train() rejects
-   * with its error once every promise a callback returned has settled.
+   * Called after each epoch. Training waits at the epoch's end until the callback returns, or until
+   * the promise it returns settles; meanwhile the network holds still and may be read — getWeights,
+   * getBias, toBuffer, save (a checkpoint: `onEpoch: () => net.save(path)`) — while every other call
+   * is still refused with BusyError. onProgress and onProbe run on the event loop while the engine
+   * goes on. A callback that throws or returns a rejecting promise stops training at the next
+   * minibatch, and train() rejects with its error once every promise a callback returned has settled.
    */
   onEpoch?: (stats: EpochStats) => void;
   /** Called at most every 50 ms with the running loss (and once per GPU chunk on a 'cuda' network). */
@@ -434,6 +437,7 @@ export function rawTrainOptions(o: ResolvedTrainOptions, seed: number, firstEpoc
     maskGroup: o.maskGroup,
     precision: o.precision,
     validation: o.validation ? rawData(o.validation) : null,
+    pauseAtEpoch: o.onEpoch !== undefined,
     onEpoch: (r) => {
       const i = r.epoch - firstEpoch;
       reports.epoch({

@@ -108,7 +108,8 @@ describe('checkpointed training killed and resumed', () => {
     for (let attempt = 0; attempt < 20 && !result; attempt++) {
       const killNow = kills < (longTests ? 8 : 3);
       const child = await runFixture<TrainReport>('checkpoint-train.ts', { path, epochs, every: 7 }, {
-        ...(killNow ? { onSpawn: killAfter(1 + Math.floor(r() * 4), Math.floor(r() * 15)) } : {}),
+        // After the first or second checkpoint line: at least one epoch is left to be killed in.
+        ...(killNow ? { onSpawn: killAfter(1 + Math.floor(r() * 2), Math.floor(r() * 15)) } : {}),
         timeoutMs: 60_000,
       });
       if (child.signal === 'SIGKILL') {

@@ -2,6 +2,7 @@
 // disk, then rename it over the destination (atomic on POSIX within one file system). A crash at
 // any point leaves either the old file or the complete new one, never a torn file.
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -12,6 +13,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
   // unique so concurrent writers and directory listings do not trip over it.
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let renamed = false;
+  inFlight.add(temp);
+  removeInFlightAtExit();
   try {
     const fh = await open(temp, 'wx', 0o644);
     try {
@@ -30,7 +33,29 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     await removeStaleTemporaries(dir, basename(path));
   } finally {
     if (!renamed) await unlink(temp).catch(() => undefined);
+    inFlight.delete(temp);
   }
+}
+
+/**
+ * The temporary files of writes still in progress. A process that exits in the middle of one
+ * (process.exit from a signal handler, say: a second Ctrl-C while a checkpoint is written) would
+ * leave its temporary file behind; 'exit' listeners still run then, and remove them.
+ */
+const inFlight = new Set<string>();
+let exitListener = false;
+function removeInFlightAtExit(): void {
+  if (exitListener) return;
+  exitListener = true;
+  process.on('exit', () => {
+    for (const temp of inFlight) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // already renamed or never created
+      }
+    }
+  });
 }
 
 /**

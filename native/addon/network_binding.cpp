@@ -4,7 +4,6 @@
 #include "cpu/float_env.h"
 #include "addon/network_binding.h"
 
-#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -147,9 +146,7 @@ void EpochPause::resume() {
 
 void EpochPause::wait(const Shutdown& shutdown) {
   std::unique_lock<std::mutex> lk(m_);
-  while (!cv_.wait_for(lk, std::chrono::milliseconds(20), [&] { return resumed_; })) {
-    if (shutdown.stopping()) return;
-  }
+  shutdown.wait_or_stop(lk, cv_, [&] { return resumed_; });
 }
 
 Napi::Value NetworkWrap::Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), net_->busy().load()); }

@@ -128,9 +128,7 @@ class JsCallback {
   // Worker thread: waits until every queued call has run, been dropped, or will never run (shutdown).
   void drain() {
     std::unique_lock<std::mutex> lk(queue_->m);
-    while (!queue_->cv.wait_for(lk, std::chrono::milliseconds(20), [&] { return queue_->pending == 0; })) {
-      if (shutdown_->stopping()) return;
-    }
+    shutdown_->wait_or_stop(lk, queue_->cv, [&] { return queue_->pending == 0; });
   }
 
  private:

@@ -6,6 +6,8 @@
 // worker thread waits for a callback any longer.
 #pragma once
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -20,6 +22,15 @@ class Shutdown {
   // Any thread: stop everything (idempotent).
   void stop();
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  // Waits on cv until pred() holds or the environment stops (polled every 20 ms, since a stop does
+  // not notify cv); false when it stopped first.
+  template <class Pred>
+  bool wait_or_stop(std::unique_lock<std::mutex>& lk, std::condition_variable& cv, Pred pred) const {
+    while (!cv.wait_for(lk, std::chrono::milliseconds(20), pred)) {
+      if (stopping()) return false;
+    }
+    return true;
+  }
 
  private:
   std::atomic<bool> stopping_{false};

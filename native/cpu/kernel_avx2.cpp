@@ -6,6 +6,7 @@
 // Compiled with -mavx2 -mfma (sources.json "cpu_avx2"), chosen at run time by cpuid. Only intrinsics
 // and internal-linkage helpers here: no header inline function may get AVX2 code through this file.
 #include "cpu/kernel_impls.h"
+#include "cpu/mask_scale_dispatch.h"
 #include "cpu/pack_generic.h"
 
 #if defined(DE_HAVE_AVX2_KERNEL) && defined(__AVX2__) && defined(__FMA__)
@@ -157,10 +158,7 @@ void pack_copy(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_
 
 template <int R>
 void pack_copy_any(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst) {
-  if (s.mask && s.scale) pack_copy<true, true, R>(s, r0, rows, p0, k, dst);
-  else if (s.mask) pack_copy<true, false, R>(s, r0, rows, p0, k, dst);
-  else if (s.scale) pack_copy<false, true, R>(s, r0, rows, p0, k, dst);
-  else pack_copy<false, false, R>(s, r0, rows, p0, k, dst);
+  with_mask_scale(s, [&](auto mask, auto scale) { pack_copy<decltype(mask)::value, decltype(scale)::value, R>(s, r0, rows, p0, k, dst); });
 }
 
 template <int R>

@@ -9,6 +9,7 @@
 // the CPU lacks AVX512-BF16.
 #include "cpu/bf16_round.h"
 #include "cpu/kernel_impls.h"
+#include "cpu/mask_scale_dispatch.h"
 
 namespace de {
 namespace cpu_bf16_emulated {
@@ -43,10 +44,7 @@ void pack_panels(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int6
 
 template <int R>
 void pack(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst) {
-  if (s.mask && s.scale) pack_panels<true, true, R>(s, r0, rows, p0, k, dst);
-  else if (s.mask) pack_panels<true, false, R>(s, r0, rows, p0, k, dst);
-  else if (s.scale) pack_panels<false, true, R>(s, r0, rows, p0, k, dst);
-  else pack_panels<false, false, R>(s, r0, rows, p0, k, dst);
+  with_mask_scale(s, [&](auto mask, auto scale) { pack_panels<decltype(mask)::value, decltype(scale)::value, R>(s, r0, rows, p0, k, dst); });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "cpu/kernels.h"
+#include "cpu/mask_scale_dispatch.h"
 
 namespace de {
 namespace {
@@ -61,10 +62,7 @@ inline void pack_panels(const PackSource& s, int64_t r0, int64_t rows, int64_t p
 
 template <int R>
 void pack_generic(const PackSource& s, int64_t r0, int64_t rows, int64_t p0, int64_t k, float* dst) {
-  if (s.mask && s.scale) pack_panels<true, true, R>(s, r0, rows, p0, k, dst);
-  else if (s.mask) pack_panels<true, false, R>(s, r0, rows, p0, k, dst);
-  else if (s.scale) pack_panels<false, true, R>(s, r0, rows, p0, k, dst);
-  else pack_panels<false, false, R>(s, r0, rows, p0, k, dst);
+  with_mask_scale(s, [&](auto mask, auto scale) { pack_panels<decltype(mask)::value, decltype(scale)::value, R>(s, r0, rows, p0, k, dst); });
 }
 
 // Writes an MR×NR register tile held in `acc` (row-major, NR per row) into the m×n corner of c.

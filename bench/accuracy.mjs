@@ -33,7 +33,7 @@ export const RECIPES = {
   'adam-example': { optimizer: 'adam', maxNorm: 3.5, schedules: constant(1e-3) },
 };
 
-function paperNetwork(seed, threads) {
+export function paperNetwork(seed, threads) {
   return new Network({
     inputs: 784,
     inputKeep: 0.8,
@@ -43,7 +43,7 @@ function paperNetwork(seed, threads) {
   });
 }
 
-async function testError(net, test) {
+export async function testError(net, test) {
   const out = await net.predict(test.inputs);
   let wrong = 0;
   for (let i = 0; i < test.count; i++) {

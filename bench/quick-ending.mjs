@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnist, Network } from '../dist/index.js';
+import { paperNetwork, testError } from './accuracy.mjs';
 import { smallUniformInit } from '../dist/app/report/presets.js';
 import { pickIndices } from '../dist/app/report/pipeline.js';
 import { hiddenActivations, hiddenLayerStats } from '../dist/app/report/engine.js';
@@ -39,12 +40,7 @@ const testRow = (i) => test.inputs.slice(i * 784, (i + 1) * 784);
 async function adamPart() {
   const file = cache && join(cache, `quick-adam-seed${seed}-epochs${adamEpochs}.bin`);
   if (file && existsSync(file)) return Network.fromBuffer(readFileSync(file));
-  const net = new Network({
-    inputs: 784,
-    inputKeep: 0.8,
-    layers: [...Array.from({ length: HIDDEN }, () => ({ units: 1200, activation: 'logistic', keep: 0.5 })), { units: 10, activation: 'softmax' }],
-    seed,
-  });
+  const net = paperNetwork(seed, 0);
   smallUniformInit(net, seed);
   await net.train(train, {
     epochs: adamEpochs, batchSize: 100, optimizer: 'adam', learningRate: 1e-3, momentum: 0.9, maskSharing: 'batch', validation: test,
@@ -86,9 +82,6 @@ for (const phase of ending) {
     onEpoch: (s) => log(`${phase.optimizer} epoch ${s.epoch}: test error ${(100 * s.validationError).toFixed(2)}% (${s.seconds.toFixed(1)} s)`),
   });
 }
-const predicted = await net.classify(test.inputs, { method: 'weight-scaling' });
-let wrong = 0;
-for (let i = 0; i < test.count; i++) if (predicted[i] !== test.targets[i]) wrong++;
 
 // The pipeline's choices for this seed: its first 5 fixed inputs are the quick preset's 5.
 const fixed = pickIndices(test.count, inputs, seed * 2 + 1);
@@ -98,7 +91,7 @@ const activations = Array.from({ length: HIDDEN }, () => []);
 for (const i of pickIndices(test.count, 100, seed * 2 + 2)) (await hiddenActivations(net, testRow(i))).forEach((a, h) => activations[h].push(...a));
 
 const result = {
-  seed, adamEpochs, ending, testError: wrong / test.count,
+  seed, adamEpochs, ending, testError: await testError(net, test),
   all: judge(perInput, activations),
   groupsOf5: Array.from({ length: Math.floor(perInput.length / 5) }, (_, g) => judge(perInput.slice(5 * g, 5 * g + 5))),
 };

@@ -101,6 +101,7 @@ export interface RawTrainOptions {
   beta1: number; beta2: number; epsilon: number;   // Adam
   weightDecay: number;              // L2 on weights (not biases), added to the gradient
   maxNorm: number;                  // cap on each unit's incoming weight norm; 0 = off
+  learningRateScale: Float32Array | null;  // per layer 1..L: a factor on learningRate; null = 1
   seed: number;                     // masks and shuffles (integer in [0, 2^53))
   shuffle: boolean;
   maskGroup: number;                // examples sharing one draw of unit gates (1 = per example)

@@ -115,6 +115,21 @@ describe.runIf(cuda.usable)('with a usable GPU', () => {
     for (const [h, l] of weightPairs(cpu.spec)) expect(relErr(gpu.getWeights(h, l), resumed.getWeights(h, l))).toBeLessThan(1e-4);
   });
 
+  it.each(['adam', 'sgd'] as const)('applies learningRateScale as the CPU does (%s)', async (optimizer) => {
+    const gpu = new Network(spec({ backend: 'cuda' }));
+    const cpu = new Network(spec({ backend: 'cpu' }));
+    const layers = cpu.spec.layers.length;
+    const options = { epochs: 2, batchSize: 16, optimizer, learningRateScale: Array.from({ length: layers }, (_, h) => (h === 0 ? 3 : 0.5)) };
+    await gpu.train(data, options);
+    await cpu.train(data, options);
+    for (const [h, l] of weightPairs(cpu.spec)) expect(relErr(gpu.getWeights(h, l), cpu.getWeights(h, l))).toBeLessThan(1e-4);
+    for (let h = 1; h <= layers; h++) expect(relErr(gpu.getBias(h), cpu.getBias(h))).toBeLessThan(1e-4);
+    // and the factors made a difference: the same run without them ends elsewhere
+    const plain = new Network(spec({ backend: 'cpu' }));
+    await plain.train(data, { ...options, learningRateScale: undefined });
+    expect(relErr(plain.getWeights(1, 0), cpu.getWeights(1, 0))).toBeGreaterThan(1e-2);
+  });
+
   it('stops at an abort with the last completed update kept', async () => {
     const gpu = new Network(spec({ backend: 'cuda' }));
     const ac = new AbortController();

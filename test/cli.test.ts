@@ -114,6 +114,12 @@ describe('dropout-ensemble: train and stats on IDX files', () => {
     const more = cli('train', '--images', images, '--labels', labels, '--from', model, '--epochs', '1', '--batch-size', '50', '--threads', '1', '--out', join(dir, 'more.bin'));
     expect(more.code, more.stderr).toBe(0);
     expect(more.stderr).toMatch(/epoch 3: loss/);
+    const scaled = cli('train', '--images', images, '--labels', labels, '--from', model, '--epochs', '1', '--batch-size', '50', '--threads', '1', '--learning-rate-scale', '3,1,1', '--out', join(dir, 'scaled.bin'));
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expectOneLineError(cli('train', '--images', images, '--labels', labels, '--from', model, '--learning-rate-scale', '3,x', '--out', join(dir, 'x.bin')), 2, /--learning-rate-scale must be a number >= 0, got "x"/);
+    const wrongCount = cli('train', '--images', images, '--labels', labels, '--from', model, '--learning-rate-scale', '3,1', '--out', join(dir, 'x.bin'));
+    expect(wrongCount.code).toBe(1);
+    expect(wrongCount.stderr).toMatch(/learningRateScale must hold one factor per layer \(3\), got 2/);
     expect(cli('train', '--images', images, '--labels', labels, '--from', model, '--hidden', '8', '--out', join(dir, 'x.bin')).stderr).toMatch(/--hidden cannot be combined with --from/);
     const printed = cli('stats', model, '--input', images, '--samples', '100');
     expect(printed.code).toBe(0);

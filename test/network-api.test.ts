@@ -91,7 +91,7 @@ describe('Network: description and parameters', () => {
     const before = parameterBits(net);
     const bufferBefore = net.toBuffer();
     await expect(net.train(data, { epochs: 1, learningrate: 0.1 } as never)).rejects.toThrow(
-      'Network.train: unknown option "learningrate" in options (allowed: epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, validation, signal, onEpoch, onProgress, probes, onProbe, maskSharing, precision)',
+      'Network.train: unknown option "learningrate" in options (allowed: epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, validation, signal, onEpoch, onProgress, probes, onProbe, maskSharing, precision, learningRateScale)',
     );
     await expect(net.train({ ...data, targets: Uint8Array.of(...data.targets.slice(0, -1), 3) })).rejects.toThrow(OutOfRangeError);
     await expect(net.train(data, { validation: { ...data, inputs: new Float32Array(5) } })).rejects.toThrow(

@@ -78,7 +78,7 @@ describe('resolveTrainOptions', () => {
   });
 
   it.each([
-    [data, { epoch: 1 }, InvalidArgumentError, 'Network.train: unknown option "epoch" in options (allowed: epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, validation, signal, onEpoch, onProgress, probes, onProbe, maskSharing, precision)'],
+    [data, { epoch: 1 }, InvalidArgumentError, 'Network.train: unknown option "epoch" in options (allowed: epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, validation, signal, onEpoch, onProgress, probes, onProbe, maskSharing, precision, learningRateScale)'],
     [data, { epochs: 0 }, OutOfRangeError, 'Network.train: options.epochs must be an integer in [1, 1000000], got 0'],
     [data, { batchSize: 4 }, OutOfRangeError, 'Network.train: options.batchSize must be an integer in [1, 3], got 4'],
     [data, { batchSize: 1.5 }, InvalidArgumentError, 'Network.train: options.batchSize must be an integer >= 1, got 1.5'],
@@ -103,10 +103,30 @@ describe('resolveTrainOptions', () => {
     [{ ...data, targets: Float32Array.of(1, 0, 0, 0, 1, 0, 2, -1, 0) }, {}, OutOfRangeError, 'Network.train: data.targets[6] must be a probability in [0, 1] for the cross-entropy loss, got 2'],
     [{ ...data, extra: 1 }, {}, InvalidArgumentError, 'Network.train: unknown option "extra" in data (allowed: inputs, targets, count)'],
     [data, { validation: { ...data, count: 0 } }, OutOfRangeError, 'Network.train: options.validation.count must be an integer >= 1, got 0'],
+    [data, { learningRateScale: 2 }, InvalidArgumentError, 'Network.train: options.learningRateScale must be an array of 2 numbers (one per layer), got 2'],
+    [data, { learningRateScale: Float32Array.of(1, 1) }, InvalidArgumentError, 'Network.train: options.learningRateScale must be an array of 2 numbers (one per layer), got Float32Array(2)'],
+    [data, { learningRateScale: [1] }, InvalidArgumentError, 'Network.train: options.learningRateScale must hold one factor per layer (2), got 1'],
+    [data, { learningRateScale: [1, 0] }, OutOfRangeError, 'Network.train: options.learningRateScale[1] must be a number > 0, got 0'],
+    [data, { learningRateScale: [NaN, 1] }, InvalidArgumentError, 'Network.train: options.learningRateScale[0] must be a finite number, got NaN'],
+    [data, { learningRateScale: ['2', 1] }, InvalidArgumentError, 'Network.train: options.learningRateScale[0] must be a finite number, got "2"'],
+    [data, { learningRateScale: [1e-50, 1] }, OutOfRangeError, 'Network.train: options.learningRateScale[0] is 1e-50, which is 0 or infinite in float32'],
+    [data, { learningRateScale: [1, 1e39] }, OutOfRangeError, 'Network.train: options.learningRateScale[1] is 1e+39, which is 0 or infinite in float32'],
   ])('rejects %# with the exact message', (d, options, Ctor, message) => {
     const e = fail(() => resolveTrainOptions(W, d, options, classifier));
     expect(e).toBeInstanceOf(Ctor);
     expect(e.message).toBe(message);
+  });
+
+  it('learningRateScale: one float32 factor per layer, absent by default', () => {
+    expect(resolveTrainOptions(W, data, {}, classifier).learningRateScale).toBeUndefined();
+    const o = resolveTrainOptions(W, data, { learningRateScale: [3, 0.1] }, classifier);
+    expect(Array.from(o.learningRateScale!)).toEqual([3, Math.fround(0.1)]);
+    // Each factor is read once: a getter cannot pass the check with one value and train with another.
+    let reads = 0;
+    const once = [1, 1];
+    Object.defineProperty(once, 0, { get: () => (reads++ === 0 ? 2 : -1), enumerable: true });
+    expect(Array.from(resolveTrainOptions(W, data, { learningRateScale: once }, classifier).learningRateScale!)).toEqual([2, 1]);
+    expect(reads).toBe(1);
   });
 
   it('ties the loss and the targets to the top layer', () => {

@@ -59,6 +59,36 @@ describe('training on MNIST', () => {
     expect(runs[1]).toEqual(runs[0]);
   });
 
+  it.each(['adam', 'sgd'] as const)('learningRateScale multiplies one layer\'s step (%s): one update moves the first layer 3× as far, the top layer as without it', async (optimizer) => {
+    const batch = { inputs: train.inputs.subarray(0, 100 * 784), targets: train.targets.subarray(0, 100), count: 100 };
+    const nets = [mlp(2, 'units', 64), mlp(2, 'units', 64), mlp(2, 'units', 64)];
+    const start = { w1: nets[0]!.getWeights(1, 0), b1: nets[0]!.getBias(1), w2: nets[0]!.getWeights(2, 1) };
+    const recipe = { epochs: 1, batchSize: 100, optimizer, learningRate: optimizer === 'adam' ? 1e-3 : 0.5 };
+    await nets[0]!.train(batch, recipe);
+    await nets[1]!.train(batch, { ...recipe, learningRateScale: [1, 1] });
+    await nets[2]!.train(batch, { ...recipe, learningRateScale: [3, 1] });
+    expect(parameterBits(nets[1]!)).toEqual(parameterBits(nets[0]!));
+    expect(Array.from(nets[2]!.getWeights(2, 1))).toEqual(Array.from(nets[0]!.getWeights(2, 1)));
+    expect(Array.from(nets[2]!.getBias(2))).toEqual(Array.from(nets[0]!.getBias(2)));
+    const ratioOff = (after3: Float32Array, after1: Float32Array, before: Float32Array) => {
+      let worst = 0, moved = 0;
+      for (let i = 0; i < before.length; i++) {
+        const d1 = after1[i]! - before[i]!, d3 = after3[i]! - before[i]!;
+        if (d1 !== 0) moved++;
+        worst = Math.max(worst, Math.abs(d3 - 3 * d1) - 1e-5 * Math.abs(3 * d1));
+      }
+      return { worst, moved };
+    };
+    const w = ratioOff(nets[2]!.getWeights(1, 0), nets[0]!.getWeights(1, 0), start.w1);
+    const b = ratioOff(nets[2]!.getBias(1), nets[0]!.getBias(1), start.b1);
+    expect(w.moved).toBeGreaterThan(1000);
+    expect(b.moved).toBeGreaterThan(10);
+    // float32 rounding of w − step: a few ulps of the weights (|w| < 1), far below a step
+    expect(w.worst).toBeLessThan(1e-6);
+    expect(b.worst).toBeLessThan(1e-6);
+    expect(start.w2.length).toBe(64 * 10);
+  });
+
   it('calls onEpoch and onProgress on the JS thread, in order', async () => {
     const epochs: EpochStats[] = [];
     const progress: Progress[] = [];

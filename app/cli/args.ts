@@ -71,6 +71,13 @@ export function numberFlag(command: string, name: string, v: string | boolean | 
   return n;
 }
 
+/** A comma-separated list of numbers, each checked as numberFlag checks one. */
+export function numberListFlag(command: string, name: string, v: string | boolean | undefined, min = -Infinity, max = Infinity): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`${command}: --${name} needs a comma-separated list of numbers`);
+  return v.split(',').map((part) => numberFlag(command, name, part.trim(), min, max)!);
+}
+
 /** A comma-separated list of integers, e.g. `--hidden 800,800` or `--index 0,5,9`. */
 export function intListFlag(command: string, name: string, v: string | boolean | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number[] | undefined {
   if (v === undefined) return undefined;

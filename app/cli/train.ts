@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { classCount, imagesToInputs, InvalidArgumentError, labelsToTargets, limits, loadIdx, type MaskSharing, Network, type NetworkSpec } from 'dropout-ensemble';
-import { UsageError, enumFlag, intFlag, intListFlag, numberFlag, parse, requireFlag, stringFlag } from './args.js';
+import { UsageError, enumFlag, intFlag, intListFlag, numberFlag, numberListFlag, parse, requireFlag, stringFlag } from './args.js';
 import { withInterrupt } from './interrupt.js';
 import { ProgressBar } from './progress-bar.js';
 
@@ -43,6 +43,9 @@ Trains a network with dropout on IDX files (gzipped or not) and saves it (with i
   --learning-rate X    default 1e-3 (adam), 0.1 (sgd)
   --momentum X         sgd momentum or adam beta1 (default 0.9)
   --max-norm X         cap on each unit's incoming weight norm (default none)
+  --learning-rate-scale A,B,...
+                       a factor on the learning rate per layer (hidden layers, then the
+                       output layer): e.g. 3,1,1 steps the first hidden layer 3× (default all 1)
   --mask-sharing M     example (default: fresh gates per example), batch (one draw of gates per
                        minibatch: each product skips the dropped units), or G (groups of G examples)
   --seed S --threads T
@@ -88,7 +91,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     spec: { type: 'string' }, from: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' }, 'input-keep': { type: 'string' },
     keep: { type: 'string' }, dropout: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     optimizer: { type: 'string' }, 'learning-rate': { type: 'string' }, momentum: { type: 'string' }, 'max-norm': { type: 'string' },
-    'mask-sharing': { type: 'string' },
+    'mask-sharing': { type: 'string' }, 'learning-rate-scale': { type: 'string' },
     seed: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -114,6 +117,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const momentum = numberFlag(cmd, 'momentum', values.momentum, 0, 1);
   const maxNorm = numberFlag(cmd, 'max-norm', values['max-norm'], 0);
   const maskSharing = maskSharingFlag(cmd, stringFlag(values['mask-sharing']));
+  const learningRateScale = numberListFlag(cmd, 'learning-rate-scale', values['learning-rate-scale'], 0);
   const seed = intFlag(cmd, 'seed', values.seed, 0);
   const threads = intFlag(cmd, 'threads', values.threads, 1, limits.maxThreads);
   const hidden = intListFlag(cmd, 'hidden', values.hidden, 1) ?? [800, 800];
@@ -158,6 +162,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         ...(momentum !== undefined ? { momentum } : {}),
         ...(maxNorm !== undefined ? { maxNorm } : {}),
         ...(maskSharing !== undefined ? { maskSharing } : {}),
+        ...(learningRateScale !== undefined ? { learningRateScale } : {}),
         ...(test ? { validation: { inputs: test.inputs, targets: test.targets, count: test.count } } : {}),
         signal,
         onProgress: (p) => {

@@ -180,6 +180,7 @@ class TrainWorker : public PromiseWorker {
     opts_.epsilon = static_cast<float>(get_number(o, "epsilon", 1e-8));
     opts_.weightDecay = static_cast<float>(get_number(o, "weightDecay", 0));
     opts_.maxNorm = static_cast<float>(get_number(o, "maxNorm", 0));
+    opts_.learningRateScale = float_vector(o.Get("learningRateScale"), "learningRateScale");
     opts_.seed = get_seed(o.Get("seed"));
     opts_.shuffle = o.Get("shuffle").ToBoolean().Value();
     opts_.maskGroup = get_int(o, "maskGroup", 1);

@@ -118,16 +118,23 @@ Result step_rows(Network& net, OptimizerState& st, const Rows& rows, const Updat
   float* w = net.params();
   float* m = st.m.data();
   float* v = adam ? st.v.data() : nullptr;
-  const float lr = p.learningRate, mu = p.momentum, wd = p.weightDecay;
+  const float mu = p.momentum, wd = p.weightDecay;
   const float b1 = p.beta1, b2 = p.beta2, eps = p.epsilon;
   // Adam's bias corrections folded into the step size and epsilon, in float64 for large steps.
   const double c1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(st.step));
   const double c2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(st.step));
-  const float alpha = static_cast<float>(lr * std::sqrt(c2) / c1);
   const float epsHat = static_cast<float>(eps * std::sqrt(c2));
-  auto update = [&](int64_t at, const float* g, int64_t count, float decay) {
-    if (adam) adam_range(w + at, g, m + at, v + at, count, decay, b1, b2, alpha, epsHat);
-    else momentum_range(w + at, g, m + at, count, decay, lr, mu);
+  // Layer h's step: SGD's learning rate, or Adam's alpha, with the layer's factor (1 without one).
+  struct Step {
+    float lr, alpha;
+  };
+  auto layer_step = [&](int h) {
+    const double lr = static_cast<double>(p.learningRate) * (p.learningRateScale ? p.learningRateScale[h - 1] : 1.0f);
+    return Step{static_cast<float>(lr), static_cast<float>(lr * std::sqrt(c2) / c1)};
+  };
+  auto update = [&](const Step& s, int64_t at, const float* g, int64_t count, float decay) {
+    if (adam) adam_range(w + at, g, m + at, v + at, count, decay, b1, b2, s.alpha, epsHat);
+    else momentum_range(w + at, g, m + at, count, decay, s.lr, mu);
   };
   const int L = net.top();
   int64_t widest = 0;
@@ -135,20 +142,21 @@ Result step_rows(Network& net, OptimizerState& st, const Rows& rows, const Updat
   for (int h = 1; h <= L; ++h) {
     int64_t fan = 0;
     for (int e : net.edges_into(h)) fan += net.units(net.edges()[e].l);
+    const Step step = layer_step(h);
     parallel_rows(net.pool(), threads, net.units(h), fan, [&](int64_t o0, int64_t o1) {
       thread_local std::vector<float> scratch;  // a row of a compact gradient, expanded
       if (static_cast<int64_t>(scratch.size()) < widest) scratch.resize(static_cast<size_t>(widest));
       for (int64_t o = o0; o < o1; ++o) {
         for (int e : net.edges_into(h)) {
           const int64_t nl = net.units(net.edges()[e].l);
-          update(net.edges()[e].offset + o * nl, rows.weights_row(e, o, scratch.data()), nl, wd);
+          update(step, net.edges()[e].offset + o * nl, rows.weights_row(e, o, scratch.data()), nl, wd);
         }
         if (p.maxNorm > 0.0f) cap_row(net, h, o, p.maxNorm);
       }
     });
   }
   std::vector<float> scratch(static_cast<size_t>(widest));
-  for (int h = 1; h <= L; ++h) update(net.bias_offset(h), rows.biases(h, scratch.data()), net.units(h), 0.0f);
+  for (int h = 1; h <= L; ++h) update(layer_step(h), net.bias_offset(h), rows.biases(h, scratch.data()), net.units(h), 0.0f);
   return Result::success();
 }
 

@@ -30,6 +30,9 @@ struct UpdateParams {
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // Adam (Kingma & Ba 2015)
   float weightDecay = 0.0f;
   float maxNorm = 0.0f;   // 0 = off
+  // Per layer h = 1..L at [h − 1]: a factor on the step of the layer's incoming weights and biases
+  // (PyTorch's parameter groups). nullptr = 1 for every layer.
+  const float* learningRateScale = nullptr;
 };
 
 // Applies one update with gradient grad (flat layout of net.params()); state.step is incremented.

@@ -120,6 +120,14 @@ Result begin_training(Network& net, const TrainData& data, const TrainOptions& o
       (!o.momentum.empty() && static_cast<int64_t>(o.momentum.size()) != o.epochs)) {
     return Result::error(Status::InvalidArgument, "learningRate and momentum need one value per epoch");
   }
+  if (!o.learningRateScale.empty()) {
+    if (static_cast<int>(o.learningRateScale.size()) != net.top()) {
+      return Result::error(Status::InvalidArgument, "learningRateScale needs one factor per layer of weights");
+    }
+    for (float f : o.learningRateScale) {
+      if (!(f > 0.0f) || !std::isfinite(f)) return Result::error(Status::InvalidArgument, "learningRateScale factors must be finite and > 0");
+    }
+  }
   OptimizerState& st = net.optimizer();
   if (st.kind != o.optimizer) {  // a different optimizer starts from fresh moments
     st.kind = o.optimizer;
@@ -190,6 +198,7 @@ Result train(Network& net, const TrainData& data, const TrainOptions& o, std::ve
     up.momentum = o.momentum.empty() ? 0.0f : o.momentum[k];
     up.beta1 = o.beta1; up.beta2 = o.beta2; up.epsilon = o.epsilon;
     up.weightDecay = o.weightDecay; up.maxNorm = o.maxNorm;
+    up.learningRateScale = o.learningRateScale.empty() ? nullptr : o.learningRateScale.data();
     LossSums sums;
     const int64_t start = st.position;
     while (st.position < data.count) {

@@ -55,6 +55,9 @@ struct TrainOptions {
   std::vector<float> momentum;      // per epoch (SGD); size epochs, or empty = 0
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
   float weightDecay = 0.0f, maxNorm = 0.0f;
+  // Per layer h = 1..L at [h − 1]: a factor (finite, > 0) on learningRate for the layer's incoming
+  // weights and biases (UpdateParams::learningRateScale). Empty = 1 for every layer.
+  std::vector<float> learningRateScale;
   uint64_t seed = 0;                // masks and shuffles
   bool shuffle = true;
   // Examples that share one draw of unit gates: 1 = fresh gates per example (the paper's dropout);

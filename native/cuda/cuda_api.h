@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define DE_CUDA_API_VERSION 1u
+#define DE_CUDA_API_VERSION 2u
 
 typedef int32_t DeCudaStatus; /* 0 Ok, 1 InvalidArgument, 2 OutOfMemory, 3 Cancelled, 4 Unsupported,
                                  5 Corrupt, 6 Internal (de::Status) */
@@ -82,6 +82,9 @@ typedef struct {
   float learning_rate, momentum, beta1, beta2, epsilon, weight_decay, max_norm;
   uint64_t seed;
   uint32_t mask_purpose; /* de::MaskPurpose of the gates, e.g. 1 = Train */
+  /* Version 2: per layer h = 1..L at [h − 1], a factor on learning_rate for the layer's incoming
+     weights and biases (host memory, read during net_train); NULL = 1 for every layer. */
+  const float* h_learning_rate_scale;
 } DeCudaTrainArgs;
 
 typedef struct {

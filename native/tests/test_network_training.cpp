@@ -115,6 +115,55 @@ TEST(network_train_resume_equals_uninterrupted) {
   CHECK(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)) == 0);
 }
 
+// learningRateScale multiplies one layer's step and nothing else: after one update, layer 2's
+// weights (both of its matrices) and biases moved 4× as far as without it, every other parameter
+// bit for bit as far; all-ones factors are the unscaled update; a wrong count is refused untouched.
+void check_learning_rate_scale(de::OptimizerKind kind, int64_t maskGroup) {
+  Problem p(40, 4);
+  auto plain = make(spec(de::DropoutMode::Units, 2)), ones = make(spec(de::DropoutMode::Units, 2)),
+       scaled = make(spec(de::DropoutMode::Units, 2));
+  const auto start = params(*plain);
+  de::TrainOptions o = options(1, 40);  // one update
+  o.optimizer = kind;
+  o.maskGroup = maskGroup;
+  o.maxNorm = 0.0f;  // a cap would make the step's size non-linear in the factor
+  o.momentum.assign(1, 0.5f);
+  CHECK(de::train(*plain, p.data(), o, nullptr).ok());
+  o.learningRateScale = {1.0f, 1.0f, 1.0f};
+  CHECK(de::train(*ones, p.data(), o, nullptr).ok());
+  o.learningRateScale = {1.0f, 4.0f, 1.0f};
+  CHECK(de::train(*scaled, p.data(), o, nullptr).ok());
+  const auto a = params(*plain), b = params(*ones), c = params(*scaled);
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  std::vector<bool> layer2(a.size(), false);
+  for (int e : plain->edges_into(2)) {
+    const de::Network::Edge& ed = plain->edges()[e];
+    const int64_t n = plain->units(ed.h) * plain->units(ed.l);
+    for (int64_t i = 0; i < n; ++i) layer2[static_cast<size_t>(ed.offset + i)] = true;
+  }
+  for (int64_t i = 0; i < plain->units(2); ++i) layer2[static_cast<size_t>(plain->bias_offset(2) + i)] = true;
+  int moved = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = static_cast<double>(a[i]) - start[i], dc = static_cast<double>(c[i]) - start[i];
+    if (!layer2[i]) {
+      CHECK(a[i] == c[i]);
+      continue;
+    }
+    CHECK_MSG(std::fabs(dc - 4.0 * d) <= 1e-6 + 1e-5 * std::fabs(4.0 * d), "layer 2's step is not 4x");
+    moved += d != 0.0;
+  }
+  CHECK(moved > 100);  // the comparison saw real steps
+  o.learningRateScale = {1.0f, 4.0f};
+  const auto before = params(*scaled);
+  CHECK(de::train(*scaled, p.data(), o, nullptr).status == de::Status::InvalidArgument);
+  o.learningRateScale = {1.0f, 0.0f, 1.0f};
+  CHECK(de::train(*scaled, p.data(), o, nullptr).status == de::Status::InvalidArgument);
+  CHECK(std::memcmp(before.data(), params(*scaled).data(), before.size() * sizeof(float)) == 0);
+}
+TEST(network_train_learning_rate_scale_adam) { check_learning_rate_scale(de::OptimizerKind::Adam, 1); }
+TEST(network_train_learning_rate_scale_sgd) { check_learning_rate_scale(de::OptimizerKind::Sgd, 1); }
+TEST(network_train_learning_rate_scale_shared_gates) { check_learning_rate_scale(de::OptimizerKind::Adam, 40); }
+
 TEST(network_train_abort_before_first_batch) {
   Problem p(100, 3);
   auto n = make(spec(de::DropoutMode::Units, 1));

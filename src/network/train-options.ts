@@ -167,6 +167,14 @@ export interface TrainOptions {
   maxNorm?: number;
   /** L2 penalty coefficient. Default 0. */
   weightDecay?: number;
+  /**
+   * One factor per entry of spec.layers (finite, > 0): layer h's incoming weights and its biases
+   * take steps of learningRate × factor (PyTorch's parameter groups; for Adam the factor scales
+   * alpha). Adam gives every weight a step of about learningRate whatever its gradient, where SGD's
+   * steps follow the gradient, so a network trained with Adam can end with a different balance
+   * between its layers than one trained with SGD. Default: 1 for every layer.
+   */
+  learningRateScale?: readonly number[];
   /** Default 'cross-entropy' for softmax/logistic tops, 'squared-error' otherwise. */
   loss?: Loss;
   validation?: { inputs: Float32Array; targets: Uint8Array | Int32Array | Float32Array; count: number };
@@ -210,6 +218,8 @@ export interface ResolvedTrainOptions {
   momentum: Float64Array;
   maxNorm: number; // 0 = no cap
   weightDecay: number;
+  /** Per entry of spec.layers, in float32; absent = 1 for every layer. */
+  learningRateScale?: Float32Array;
   loss: Loss;
   /** Examples per draw of unit gates: 1 = per example. */
   maskGroup: number;
@@ -240,6 +250,7 @@ export const MAX_EPOCHS = 1_000_000;
 const OPTION_KEYS = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'maxNorm', 'weightDecay', 'loss',
   'validation', 'signal', 'onEpoch', 'onProgress', 'probes', 'onProbe', 'maskSharing', 'precision',
+  'learningRateScale',
 ] as const;
 const GROUP_KEYS = ['group'] as const;
 /** The most examples one draw of gates may serve: more than any data set holds. */
@@ -269,6 +280,22 @@ function resolvePrecision(where: string, v: unknown, spec: ResolvedSpec): Precis
     throw new UnsupportedError(`${where}: options.precision 'bf16' is not available on the CUDA backend (use 'fp32')`);
   }
   return precision;
+}
+/** `options.learningRateScale`: one finite factor > 0 per layer of the spec, each read once, kept in float32. */
+function resolveLearningRateScale(where: string, v: unknown, spec: ResolvedSpec): Float32Array {
+  const name = 'options.learningRateScale';
+  const layers = spec.layers.length;
+  if (!Array.isArray(v)) throw invalid(where, name, `an array of ${layers} numbers (one per layer)`, v);
+  const length: unknown = v.length;
+  if (length !== layers) throw new InvalidArgumentError(`${where}: ${name} must hold one factor per layer (${layers}), got ${String(length)}`);
+  const out = new Float32Array(layers);
+  for (let h = 0; h < layers; h++) {
+    const f = checkNumber(where, `${name}[${h}]`, v[h], 0, Infinity, { minExclusive: true });
+    out[h] = f;
+    // float32 is what the engine multiplies by: a factor that rounds to 0 or overflows is refused.
+    if (!(out[h]! > 0) || !Number.isFinite(out[h]!)) throw new OutOfRangeError(`${where}: ${name}[${h}] is ${f}, which is 0 or infinite in float32`);
+  }
+  return out;
 }
 const PROBE_KEYS = ['inputs', 'every', 'samples', 'seed'] as const;
 /** Bounds of the probes: at most 2^20 probe inputs (the addon's limit), 2^40 subnetworks per record. */
@@ -362,6 +389,7 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
   const momentum = expandSchedule(where, 'options.momentum', o.momentum ?? DEFAULTS.momentum, epochs, MOMENTUM, firstEpoch);
   const maxNorm = o.maxNorm === undefined ? 0 : checkNumber(where, 'options.maxNorm', o.maxNorm, 0, Infinity, { minExclusive: true });
   const weightDecay = o.weightDecay === undefined ? 0 : checkNumber(where, 'options.weightDecay', o.weightDecay, 0);
+  const learningRateScale = o.learningRateScale === undefined ? undefined : resolveLearningRateScale(where, o.learningRateScale, spec);
   const signal = o.signal === undefined ? undefined : checkAbortSignal(where, 'options.signal', o.signal);
   const onEpoch = o.onEpoch === undefined ? undefined : (checkFunction(where, 'options.onEpoch', o.onEpoch) as TrainOptions['onEpoch']);
   const onProgress = o.onProgress === undefined ? undefined : (checkFunction(where, 'options.onProgress', o.onProgress) as TrainOptions['onProgress']);
@@ -375,6 +403,7 @@ export function resolveTrainOptions(where: string, data: unknown, options: unkno
   const validation = o.validation === undefined ? undefined : checkDataset(where, 'options.validation', o.validation, spec, loss, deferred);
   return {
     epochs, batchSize, optimizer, learningRate, momentum, maxNorm, weightDecay, loss, maskGroup, precision, data: checked,
+    ...(learningRateScale ? { learningRateScale } : {}),
     ...(validation ? { validation } : {}),
     ...(signal ? { signal } : {}),
     ...(onEpoch ? { onEpoch } : {}),
@@ -432,6 +461,7 @@ export function rawTrainOptions(o: ResolvedTrainOptions, seed: number, firstEpoc
     epsilon: ADAM.epsilon,
     weightDecay: o.weightDecay,
     maxNorm: o.maxNorm,
+    learningRateScale: o.learningRateScale ?? null,
     seed,
     shuffle: true,
     maskGroup: o.maskGroup,

@@ -167,6 +167,29 @@ DeCudaStatus max_norm(DeCudaNet* net, float maxNorm) {
   return kOk;
 }
 
+// One optimizer step. With per-layer factors on the step, one launch per weight matrix and per bias
+// vector, each with its layer's step (the CPU's optimizer.cpp computes alpha the same way, in
+// float64); without them, one launch over every parameter.
+DeCudaStatus update(DeCudaNet* net, const DeCudaTrainArgs* t, UpdateArgs u, double c1, double c2) {
+  DeCudaContext* ctx = net->ctx;
+  auto layer_args = [&](int h) {
+    const double lr = static_cast<double>(t->learning_rate) * (t->h_learning_rate_scale ? t->h_learning_rate_scale[h - 1] : 1.0f);
+    u.lr = static_cast<float>(lr);
+    u.alpha = static_cast<float>(lr * std::sqrt(c2) / c1);
+    return u;
+  };
+  auto part = [&](int64_t at, int64_t n, bool weights, const UpdateArgs& a) {
+    return launch_update(ctx, net->params + at, net->grad + at, net->m + at, net->v + at, n, weights ? n : 0, a);
+  };
+  if (!t->h_learning_rate_scale)
+    return launch_update(ctx, net->params, net->grad, net->m, net->v, net->nParams, net->nWeights, layer_args(1));
+  for (const DeCudaNet::Edge& e : net->edges)
+    if (DeCudaStatus s = part(e.offset, net->units[e.h] * net->units[e.l], true, layer_args(e.h))) return s;
+  for (int h = 1; h <= net->L; ++h)
+    if (DeCudaStatus s = part(net->biasOffset[h], net->units[h], false, layer_args(h))) return s;
+  return kOk;
+}
+
 }  // namespace
 
 DeCudaStatus net_create(DeCudaContext* ctx, const DeCudaNetSpec* spec, DeCudaNet** out) {
@@ -344,9 +367,8 @@ DeCudaStatus net_train(DeCudaNet* net, const DeCudaTrainArgs* t, const int64_t* 
       const double k = static_cast<double>(step + 1 + b0 / batch);
       const double c1 = 1.0 - std::pow(static_cast<double>(t->beta1), k);
       const double c2 = 1.0 - std::pow(static_cast<double>(t->beta2), k);
-      u.alpha = static_cast<float>(t->learning_rate * std::sqrt(c2) / c1);
       u.epsHat = static_cast<float>(t->epsilon * std::sqrt(c2));
-      s = launch_update(ctx, net->params, net->grad, net->m, net->v, net->nParams, net->nWeights, u);
+      s = update(net, t, u, c1, c2);
     }
     if (!s && t->max_norm > 0) s = max_norm(net, t->max_norm);
     if (s) return s;

@@ -158,6 +158,7 @@ Result CudaNetwork::train(Network& net, const TrainData& data, const TrainOption
     t.epsilon = o.epsilon;
     t.weight_decay = o.weightDecay;
     t.max_norm = o.maxNorm;
+    t.h_learning_rate_scale = o.learningRateScale.empty() ? nullptr : o.learningRateScale.data();
     t.seed = o.seed;
     t.mask_purpose = static_cast<uint32_t>(MaskPurpose::Train);
 

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // The layer-level claims of a quick-style run under other endings (docs/time-to-accuracy.md,
 // section 6): trains the paper's network from the quick preset's small initialisation with Adam
-// (1e-3, β1 0.9, one draw of unit gates per minibatch) for --adam-epochs, then each phase of
+// (1e-3, β1 0.9, one draw of unit gates per minibatch; the first hidden layer's step times
+// --first-layer-scale, default 1) for --adam-epochs, then each phase of
 // --ending in turn, and judges the report's E − O*, consistency and sparsity claims on it with the
 // report's own functions: at the fixed test inputs the pipeline picks for the seed (--inputs of
 // them, 10,000 subnetworks each) and, so that the choice of digits shows, over each group of 5.
 // The Adam part is the same for every ending of a seed: --cache DIR keeps it between runs. An
-// ending's learningRate and momentum arrays hold one value per epoch of their phase.
-// Usage: node bench/quick-ending.mjs [--seed S] [--adam-epochs N] [--inputs N] [--cache DIR]
+// ending's learningRate and momentum arrays hold one value per epoch of their phase; a phase may
+// carry any other train() option (learningRateScale, maxNorm, maskSharing, …).
+// The quick preset itself: --first-layer-scale 3 --adam-epochs 16 --ending '[{"epochs":4,
+//   "optimizer":"adam","learningRate":[5e-4,2.5e-4,1.25e-4,6.25e-5],"momentum":0.9,
+//   "maskSharing":"batch","learningRateScale":[3,1,1,1,1]}]'
+// Usage: node bench/quick-ending.mjs [--seed S] [--adam-epochs N] [--first-layer-scale F] [--inputs N] [--cache DIR]
 //          [--ending '[{"epochs":6,"optimizer":"sgd","learningRate":[9.4,9.4,9.4,4.7,2.35,1.175],
 //                       "momentum":0.5,"maxNorm":8,"maskSharing":"example"}]'] [--json]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +31,7 @@ function arg(name, fallback) {
 }
 const seed = Number(arg('seed', 1));
 const adamEpochs = Number(arg('adam-epochs', 10));
+const firstLayerScale = Number(arg('first-layer-scale', 1));
 const inputs = Number(arg('inputs', 20));
 const cache = arg('cache', '');
 const ending = JSON.parse(arg('ending', '[]'));
@@ -38,12 +44,14 @@ const testRow = (i) => test.inputs.slice(i * 784, (i + 1) * 784);
 
 /** The quick preset's network after its Adam epochs (from the cache when it holds them). */
 async function adamPart() {
-  const file = cache && join(cache, `quick-adam-seed${seed}-epochs${adamEpochs}.bin`);
+  const scaled = firstLayerScale === 1 ? '' : `-first${firstLayerScale}`;
+  const file = cache && join(cache, `quick-adam-seed${seed}-epochs${adamEpochs}${scaled}.bin`);
   if (file && existsSync(file)) return Network.fromBuffer(readFileSync(file));
   const net = paperNetwork(seed, 0);
   smallUniformInit(net, seed);
   await net.train(train, {
     epochs: adamEpochs, batchSize: 100, optimizer: 'adam', learningRate: 1e-3, momentum: 0.9, maskSharing: 'batch', validation: test,
+    ...(firstLayerScale === 1 ? {} : { learningRateScale: [firstLayerScale, ...Array(HIDDEN).fill(1)] }),
     onEpoch: (s) => log(`adam epoch ${s.epoch}: test error ${(100 * s.validationError).toFixed(2)}%`),
   });
   if (file) {
@@ -91,7 +99,7 @@ const activations = Array.from({ length: HIDDEN }, () => []);
 for (const i of pickIndices(test.count, 100, seed * 2 + 2)) (await hiddenActivations(net, testRow(i))).forEach((a, h) => activations[h].push(...a));
 
 const result = {
-  seed, adamEpochs, ending, testError: await testError(net, test),
+  seed, adamEpochs, firstLayerScale, ending, testError: await testError(net, test),
   all: judge(perInput, activations),
   groupsOf5: Array.from({ length: Math.floor(perInput.length / 5) }, (_, g) => judge(perInput.slice(5 * g, 5 * g + 5))),
 };

@@ -135,6 +135,8 @@ describe('reproduce pipeline (tiny)', () => {
     expect(json.settings.shortRun).toBe(true);
     expect(json.settings.maskSharing).toBe('batch'); // the quick preset's gates, said in the report
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('one draw of unit gates per minibatch');
+    expect(json.settings.firstLayerLearningRateScale).toBe(3); // the quick preset's first-layer step, said too
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain("the first hidden layer's weights and biases at 3× that learning rate");
     expect(json.training).toHaveLength(5);
     expect(json.figure1.layers).toHaveLength(4);
     expect(json.figure1.layers[0]!.mean).toHaveLength(32);

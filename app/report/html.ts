@@ -37,6 +37,12 @@ function claimsTable(res: Results): string {
   return `<table class="claims"><thead><tr><th>The paper says</th><th>We measured</th><th>Verdict</th></tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
+/** The first hidden layer's own learning rate, when the run gave it one. */
+function firstLayerStep(s: Results['settings']): string {
+  const f = s.firstLayerLearningRateScale;
+  return f !== undefined && f !== 1 ? `, the first hidden layer's weights and biases at ${f}× that learning rate (options.learningRateScale)` : '';
+}
+
 function settingsTable(res: Results): string {
   const s = res.settings;
   const lr = s.learningRate.length ? `${s.learningRate[0]!.toPrecision(3)} → ${s.learningRate[s.learningRate.length - 1]!.toPrecision(3)}` : 'n/a';
@@ -47,7 +53,7 @@ function settingsTable(res: Results): string {
     ['initial weights', s.init === 'small-uniform'
       ? 'small: every weight drawn from U(±1/√fan_in) (Section 5.3 assumes small initial weights, so that Figure 2a starts in its first phase)'
       : "the engine's default: Glorot-uniform ×4 for logistic units (larger weights: hidden units start near 0 or 1, so Figure 2a's first phase, at small weights, is not shown)"],
-    ['training', `${s.trainCount} digits, ${s.epochs} epochs, batch ${s.batchSize}, ${s.warmupEpochs ? `${s.warmupEpochs} epoch${s.warmupEpochs === 1 ? '' : 's'} of adam then ` : ''}${s.optimizer}, learning rate ${lr}, momentum ${mom}${s.maxNorm > 0 ? `, max-norm ${s.maxNorm}` : ''}`],
+    ['training', `${s.trainCount} digits, ${s.epochs} epochs, batch ${s.batchSize}, ${s.warmupEpochs ? `${s.warmupEpochs} epoch${s.warmupEpochs === 1 ? '' : 's'} of adam then ` : ''}${s.optimizer}, learning rate ${lr}, momentum ${mom}${s.maxNorm > 0 ? `, max-norm ${s.maxNorm}` : ''}${firstLayerStep(s)}`],
     ['dropout masks in training', s.maskSharing === 'batch'
       ? 'one draw of unit gates per minibatch, shared by its examples (options.maskSharing "batch": each product skips the dropped units); the Monte Carlo statistics draw one independent subnetwork per sample'
       : 'fresh unit gates for every example (the paper\'s dropout)'],

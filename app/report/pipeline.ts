@@ -143,6 +143,9 @@ export async function reproduce(settings: RunSettings, opt: PipelineOptions): Pr
         maxNorm: settings.maxNorm,
         warmupEpochs: settings.warmupEpochs ?? 0,
         maskSharing: settings.maskSharing ?? 'example',
+        ...(settings.firstLayerLearningRateScale !== undefined && settings.firstLayerLearningRateScale !== 1
+          ? { learningRateScale: [settings.firstLayerLearningRateScale, ...settings.hidden.map(() => 1)] }
+          : {}),
         validation: test,
         probe: settings.probeInputs > 0 ? { input: row(test, probeInput), every: settings.probeEvery, samples: settings.probeSamples, seed: settings.seed + 1000 } : null,
         signal,

@@ -48,6 +48,8 @@ export interface ProbedTrainingOptions {
   /** The first epochs train with Adam (learningRate[e], β1 momentum[e]), the rest with `optimizer`. */
   warmupEpochs: number;
   maskSharing: 'example' | 'batch';
+  /** options.learningRateScale (one factor per layer of the network); absent: 1 for every layer. */
+  learningRateScale?: number[];
   validation?: LabelledData;
   probe: ProbeSpec | null;
   /** The user's interrupt: training stops within a minibatch and this function rejects with AbortError. */
@@ -109,6 +111,7 @@ async function trainPhase(net: Network, data: LabelledData, o: ProbedTrainingOpt
     momentum: optimizer === 'adam' ? o.momentum[first]! : o.momentum,
     ...(o.maxNorm > 0 ? { maxNorm: o.maxNorm } : {}),
     maskSharing: o.maskSharing,
+    ...(o.learningRateScale ? { learningRateScale: o.learningRateScale } : {}),
     ...(o.validation ? { validation: o.validation } : {}),
     signal: o.signal,
     ...(o.probe

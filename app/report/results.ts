@@ -32,6 +32,11 @@ export interface RunSettings {
    */
   maskSharing?: 'example' | 'batch';
   /**
+   * A factor on the learning rate of the first hidden layer's weights and biases
+   * (options.learningRateScale [f, 1, …, 1]); absent in results written before it existed: 1.
+   */
+  firstLayerLearningRateScale?: number;
+  /**
    * The initial weights: 'engine' = the engine's keep-aware Glorot initialisation (native/core/network.h);
    * 'small-uniform' = every W(h, l) drawn from U(±1/√fan_in), fan_in = units of layer l (presets.ts: smallUniformInit).
    */

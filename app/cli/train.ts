@@ -178,8 +178,11 @@ export async function trainCommand(args: string[]): Promise<number> {
       interrupted = true;
       progress.finish('interrupted');
     }
+    // Saved while the handler still listens: a second Ctrl-C during the write then quits through
+    // process.exit, whose exit listeners remove the temporary file; the signal's default action
+    // would kill the process with the temporary file left behind.
+    await net.save(out);
   });
-  await net.save(out);
   process.stdout.write(`model: ${out}${interrupted ? ' (interrupted: saved at the last completed minibatch)' : ''}\n`);
   return interrupted ? 130 : 0;
 }

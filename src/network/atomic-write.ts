@@ -2,9 +2,14 @@
 // disk, then rename it over the destination (atomic on POSIX within one file system). A crash at
 // any point leaves either the old file or the complete new one, never a torn file.
 import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
+import { close, fsync, openSync, unlinkSync, write } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const writeFd = promisify(write);
+const syncFd = promisify(fsync);
+const closeFd = promisify(close);
 
 /** Writes `data` to `path` atomically. Rejects with the file system's error; never leaves the temporary file behind. */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
@@ -13,19 +18,22 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
   // unique so concurrent writers and directory listings do not trip over it.
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let renamed = false;
-  inFlight.add(temp);
   removeInFlightAtExit();
+  // Created synchronously and registered at once, so that an exit at any later point (a second
+  // Ctrl-C's process.exit) finds the file and removes it: an asynchronous open runs on another
+  // thread and could create the file after the exit listeners have looked for it.
+  const fd = openSync(temp, 'wx', 0o644);
+  inFlight.add(temp);
   try {
-    const fh = await open(temp, 'wx', 0o644);
     try {
       let off = 0;
       while (off < data.length) {
-        const { bytesWritten } = await fh.write(data, off, data.length - off);
+        const { bytesWritten } = await writeFd(fd, data, off, data.length - off);
         off += bytesWritten;
       }
-      await fh.sync(); // the data is on disk before the name points at it
+      await syncFd(fd); // the data is on disk before the name points at it
     } finally {
-      await fh.close();
+      await closeFd(fd);
     }
     await rename(temp, path);
     renamed = true;

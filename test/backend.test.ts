@@ -124,10 +124,11 @@ describe.runIf(cuda.usable)('with a usable GPU', () => {
     await cpu.train(data, options);
     for (const [h, l] of weightPairs(cpu.spec)) expect(relErr(gpu.getWeights(h, l), cpu.getWeights(h, l))).toBeLessThan(1e-4);
     for (let h = 1; h <= layers; h++) expect(relErr(gpu.getBias(h), cpu.getBias(h))).toBeLessThan(1e-4);
-    // and the factors made a difference: the same run without them ends elsewhere
+    // and the factors made a difference, 10× the backends' tolerance: without them the same run
+    // ends 0.45% (Adam) and 0.72% (SGD) away in the first layer (measured on the CPU)
     const plain = new Network(spec({ backend: 'cpu' }));
     await plain.train(data, { ...options, learningRateScale: undefined });
-    expect(relErr(plain.getWeights(1, 0), cpu.getWeights(1, 0))).toBeGreaterThan(1e-2);
+    expect(relErr(plain.getWeights(1, 0), cpu.getWeights(1, 0))).toBeGreaterThan(1e-3);
   });
 
   it('stops at an abort with the last completed update kept', async () => {
